@@ -1,0 +1,8 @@
+// f(x) = x, f'(x) = 1.
+fn act_f(x: f32) -> f32 {
+    return x;
+}
+
+fn act_df(x: f32) -> f32 {
+    return 1.0;
+}

@@ -1,0 +1,158 @@
+// Shared numerics for every activation: bit-exact NaN handling and accurate exp, expm1, log1p,
+// tanh, atan and the logistic function over the whole f32 range.
+//
+// WGSL lets the compiler assume finite math and Mesa rewrites float algebra (see the README), so
+// nothing here relies on compensated arithmetic: NaN is tested on the bits, powers of two are
+// built from the exponent field, and every transcendental is a polynomial on a reduced range.
+
+const LOG2E: f32 = 1.44269504089;
+const LN2_HI: f32 = 0.693145751953125;     // 0x3f317200: 15 significant bits, k * LN2_HI is exact
+const LN2_LO: f32 = 1.428606765330187e-06; // ln 2 - LN2_HI
+const HALF_LN2: f32 = 0.34657359028;
+const EXP_OVERFLOW: f32 = 88.72283;        // ln(f32::MAX)
+const EXP_UNDERFLOW: f32 = -103.97208;      // ln(smallest subnormal / 2)
+
+fn is_nan(x: f32) -> bool {
+    return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u;
+}
+
+fn nan_f32() -> f32 {
+    return bitcast<f32>(0x7fc00000u);
+}
+
+fn inf_f32() -> f32 {
+    return bitcast<f32>(0x7f800000u);
+}
+
+// 2^k for k in [-126, 127], built from the exponent bits.
+fn pow2i(k: i32) -> f32 {
+    return bitcast<f32>(u32(k + 127) << 23u);
+}
+
+// p * 2^k for k in [-252, 254] in two exact steps, so that 2^128 and subnormal results work.
+fn scale2(p: f32, k: i32) -> f32 {
+    let k1 = k / 2;
+    return (p * pow2i(k1)) * pow2i(k - k1);
+}
+
+// e^r - 1 for |r| <= ln2/2: Taylor series to degree 8 (truncation below 0.02 ULP).
+fn expm1_reduced(r: f32) -> f32 {
+    let p = 0.5 + r * (0.16666666667 + r * (0.041666666667 + r * (0.0083333333333
+        + r * (0.0013888888889 + r * (0.00019841269841 + r * 2.4801587302e-05)))));
+    return r + (r * r) * p;
+}
+
+struct Reduced {
+    r: f32,
+    k: i32,
+}
+
+// x = k ln2 + r with |r| <= ln2/2 (Cody-Waite, valid for |x| < 2^9).
+fn reduce_ln2(x: f32) -> Reduced {
+    let kf = round(x * LOG2E);
+    let r = (x - kf * LN2_HI) - kf * LN2_LO;
+    return Reduced(r, i32(kf));
+}
+
+// e^x, within about 1 ULP over the whole range; +inf above ln(f32::MAX), 0 below underflow.
+fn exp_acc(x: f32) -> f32 {
+    if (x > EXP_OVERFLOW) {
+        return inf_f32();
+    }
+    if (x < EXP_UNDERFLOW) {
+        return 0.0;
+    }
+    let red = reduce_ln2(x);
+    return scale2(1.0 + expm1_reduced(red.r), red.k);
+}
+
+// e^x - 1 with full relative accuracy near 0.
+fn expm1_acc(x: f32) -> f32 {
+    if (abs(x) <= HALF_LN2) {
+        return expm1_reduced(x);
+    }
+    if (x > 24.0) {
+        return exp_acc(x); // the -1 is below half an ULP
+    }
+    if (x < -17.5) {
+        return -1.0; // e^x is below half an ULP of 1
+    }
+    let red = reduce_ln2(x);
+    let t = pow2i(red.k);
+    return t * expm1_reduced(red.r) + (t - 1.0);
+}
+
+// ln(1 + t) for t > -1 with full relative accuracy near 0: 2 atanh(t / (2 + t)).
+fn log1p_acc(t: f32) -> f32 {
+    if (t > 1.0 || t < -0.5) {
+        return log(1.0 + t); // 1 + t is exact below -0.5; above 1 its rounding costs < 1 ULP
+    }
+    let s = t / (2.0 + t);
+    let z = s * s;
+    let q = z * (0.33333333333 + z * (0.2 + z * (0.14285714286 + z * (0.11111111111
+        + z * (0.090909090909 + z * (0.076923076923 + z * 0.066666666667))))));
+    return 2.0 * s + (2.0 * s) * q;
+}
+
+// e / (1 + e)^2 for e = e^-|x|: the logistic slope, accurate where it is tiny.
+fn logistic_slope(x: f32) -> f32 {
+    let e = exp_acc(-abs(x));
+    let d = 1.0 + e;
+    return e / (d * d);
+}
+
+// 1 / (1 + e^-x) without overflow.
+fn sigmoid_acc(x: f32) -> f32 {
+    let e = exp_acc(-abs(x));
+    let d = 1.0 + e;
+    return select(e / d, 1.0 / d, x >= 0.0);
+}
+
+// tanh(x): an odd polynomial near 0 (where the builtin is 1 % off), (1 - e)/(1 + e) beyond.
+fn tanh_acc(x: f32) -> f32 {
+    let a = abs(x);
+    if (a < 0.625) {
+        let z = x * x;
+        let p = (((-5.70498872745e-3 * z + 2.06390887954e-2) * z - 5.37397155531e-2) * z
+            + 1.33314422036e-1) * z - 3.33332819422e-1;
+        return x + x * z * p;
+    }
+    let e = exp_acc(-2.0 * a);
+    let t = (1.0 - e) / (1.0 + e);
+    return select(-t, t, x >= 0.0);
+}
+
+// atan(x) after fdlibm: reduce |x| to |t| <= 7/16 around 0, 1/2, 1, 3/2 or infinity.
+fn atan_acc(x: f32) -> f32 {
+    let a = abs(x);
+    var t: f32;
+    var hi: f32 = 0.0;
+    var lo: f32 = 0.0;
+    if (a < 0.4375) {
+        t = a;
+    } else if (a < 0.6875) {
+        hi = 4.6364760399e-01;
+        lo = 5.0121582440e-09;
+        t = (2.0 * a - 1.0) / (2.0 + a);
+    } else if (a < 1.1875) {
+        hi = 7.8539812565e-01;
+        lo = 3.7748947079e-08;
+        t = (a - 1.0) / (a + 1.0);
+    } else if (a < 2.4375) {
+        hi = 9.8279368877e-01;
+        lo = 3.4473217170e-08;
+        t = (a - 1.5) / (1.0 + 1.5 * a);
+    } else {
+        hi = 1.5707962513e+00;
+        lo = 7.5497894159e-08;
+        t = -1.0 / a;
+    }
+    let z = t * t;
+    let w = z * z;
+    let s1 = z * (3.3333334327e-01 + w * (1.4285714924e-01 + w * (9.0908870101e-02
+        + w * (6.6610731184e-02 + w * (4.9768779427e-02 + w * 1.6285819933e-02)))));
+    let s2 = w * (-2.0000000298e-01 + w * (-1.1111110449e-01 + w * (-7.6918758452e-02
+        + w * (-5.8335702866e-02 + w * -3.6531571299e-02))));
+    let r = hi - ((t * (s1 + s2) - lo) - t);
+    return select(-r, r, x >= 0.0);
+}

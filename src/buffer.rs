@@ -1,0 +1,42 @@
+//! [`GpuBuffer`]: f32 data living on the device.
+
+/// A tensor of f32 living on the device, made by [`GpuActivations::upload`](crate::GpuActivations::upload)
+/// or returned by an operation. It remembers which [`GpuActivations`](crate::GpuActivations) made
+/// it, and using it with another one is [`Error::WrongDevice`](crate::Error::WrongDevice).
+///
+/// The device allocation is padded to a whole number of 4-float vectors; [`len`](Self::len) is
+/// the number of elements the caller sees.
+#[derive(Debug)]
+pub struct GpuBuffer {
+    pub(crate) buffer: wgpu::Buffer,
+    pub(crate) len: usize,
+    pub(crate) owner: u64,
+}
+
+impl GpuBuffer {
+    /// Number of f32 elements.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True if the buffer holds no elements.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The underlying wgpu buffer (usage `STORAGE | COPY_SRC | COPY_DST`, padded to 16 bytes),
+    /// for binding it in an application's own passes.
+    pub fn raw(&self) -> &wgpu::Buffer {
+        &self.buffer
+    }
+
+    /// Number of vec4 slots the allocation holds.
+    pub(crate) fn len4(&self) -> u64 {
+        padded_len4(self.len)
+    }
+}
+
+/// vec4 slots needed for `len` floats (at least one, since wgpu bindings cannot be empty).
+pub(crate) fn padded_len4(len: usize) -> u64 {
+    (len as u64).div_ceil(4).max(1)
+}

@@ -1,0 +1,131 @@
+//! Recording one elementwise operation: split the tensor into bindings the device can address,
+//! lay out a grid that spills into y past the per-dimension workgroup limit, submit.
+
+use wgpu::util::DeviceExt;
+
+use crate::activation::Activation;
+use crate::buffer::GpuBuffer;
+use crate::error::Error;
+use crate::gpu::GpuActivations;
+use crate::pipeline::Direction;
+
+/// Invocations per workgroup (`@workgroup_size` in kernel.wgsl).
+pub(crate) const WORKGROUP: u64 = 256;
+
+/// The uniform block of kernel.wgsl.
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+struct Params {
+    n4: u32,
+    row: u32,
+    pad: [u32; 2],
+    p: [f32; 4],
+}
+
+/// Workgroup grid `(x, y)` covering `n4` invocations with x at most `max_dim`.
+pub(crate) fn grid(n4: u64, max_dim: u32) -> (u32, u32) {
+    let groups = n4.div_ceil(WORKGROUP).max(1);
+    let gx = groups.min(max_dim as u64);
+    (gx as u32, groups.div_ceil(gx) as u32)
+}
+
+/// `n4` vec4s of `b` starting at vec4 `start`.
+fn binding(b: &GpuBuffer, start: u64, n4: u64) -> wgpu::BindingResource<'_> {
+    wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+        buffer: &b.buffer,
+        offset: start * 16,
+        size: std::num::NonZeroU64::new(n4 * 16),
+    })
+}
+
+impl GpuActivations {
+    /// The most vec4s one binding may cover: the device's binding size, aligned down to its
+    /// storage offset alignment, and no more than a full 2-D grid.
+    pub(crate) fn chunk_len4(&self) -> u64 {
+        let l = &self.limits;
+        let align4 = (l.min_storage_buffer_offset_alignment as u64 / 16).max(1);
+        let bytes = l.max_storage_buffer_binding_size.min(l.max_buffer_size);
+        let grid_max = (l.max_compute_workgroups_per_dimension as u64).pow(2) * WORKGROUP;
+        let len4 = (bytes / 16).min(grid_max);
+        (len4 / align4 * align4).max(align4)
+    }
+
+    /// Queues `act` in direction `dir` over `x` (and `g`) into `y`; nothing for empty tensors.
+    pub(crate) fn dispatch(
+        &self,
+        act: Activation,
+        dir: Direction,
+        x: &GpuBuffer,
+        g: Option<&GpuBuffer>,
+        y: &GpuBuffer,
+    ) -> Result<(), Error> {
+        if x.is_empty() {
+            return Ok(());
+        }
+        let pipe = self.pipelines.get(&self.device, act, dir)?;
+        let total4 = x.len4();
+        let chunk4 = self.chunk_len4();
+        let max_dim = self.limits.max_compute_workgroups_per_dimension;
+        let mut enc = self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
+            label: Some(act.name()),
+        });
+        {
+            let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                label: Some(act.name()),
+                timestamp_writes: None,
+            });
+            pass.set_pipeline(&pipe.pipeline);
+            let mut start = 0;
+            while start < total4 {
+                let n4 = chunk4.min(total4 - start);
+                let (gx, gy) = grid(n4, max_dim);
+                let params = Params {
+                    n4: n4 as u32,
+                    row: gx * WORKGROUP as u32,
+                    pad: [0; 2],
+                    p: act.params(),
+                };
+                let uniform = self.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                    label: Some("gpu-activations params"),
+                    contents: bytemuck::bytes_of(&params),
+                    usage: wgpu::BufferUsages::UNIFORM,
+                });
+                let mut entries = vec![
+                    wgpu::BindGroupEntry { binding: 0, resource: uniform.as_entire_binding() },
+                    wgpu::BindGroupEntry { binding: 1, resource: binding(x, start, n4) },
+                    wgpu::BindGroupEntry { binding: 2, resource: binding(y, start, n4) },
+                ];
+                if let Some(g) = g {
+                    entries.push(wgpu::BindGroupEntry { binding: 3, resource: binding(g, start, n4) });
+                }
+                let bind_group = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
+                    label: Some(act.name()),
+                    layout: &pipe.layout,
+                    entries: &entries,
+                });
+                pass.set_bind_group(0, &bind_group, &[]);
+                pass.dispatch_workgroups(gx, gy, 1);
+                start += n4;
+            }
+        }
+        self.queue.submit([enc.finish()]);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grid_spills_into_y_past_the_dimension_limit() {
+        assert_eq!(grid(1, 65_535), (1, 1));
+        assert_eq!(grid(256, 65_535), (1, 1));
+        assert_eq!(grid(257, 65_535), (2, 1));
+        assert_eq!(grid(65_535 * 256, 65_535), (65_535, 1));
+        assert_eq!(grid(65_535 * 256 + 1, 65_535), (65_535, 2));
+        let (gx, gy) = grid(10_000_000_000, 65_535);
+        assert!(gx as u64 * gy as u64 * WORKGROUP >= 10_000_000_000);
+        assert!(gy <= 65_535);
+    }
+}

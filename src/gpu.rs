@@ -1,0 +1,318 @@
+//! [`GpuActivations`]: the device, its queue, and every operation on [`GpuBuffer`]s.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use crate::activation::Activation;
+use crate::buffer::{GpuBuffer, padded_len4};
+use crate::error::Error;
+use crate::options::Options;
+use crate::pipeline::{Direction, PipelineCache};
+
+/// Distinguishes the buffers of one `GpuActivations` from another's.
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+/// Runs activation functions on a GPU (or a software rasterizer such as Mesa's lavapipe).
+///
+/// Operations are queued and return at once; [`download`](Self::download) and
+/// [`sync`](Self::sync) wait for them. Inputs are never modified. `GpuActivations` is
+/// `Send + Sync`: share one behind an `Arc`.
+///
+/// ```
+/// use gpu_activations::GpuActivations;
+/// let gpu = GpuActivations::new()?;
+/// let x = gpu.upload(&[-3.0, -1.0, 0.0, 2.0])?;
+/// let y = gpu.leaky_relu(&x, 0.01)?;
+/// assert_eq!(gpu.download(&y)?, vec![-0.03, -0.01, 0.0, 2.0]);
+/// let dy = gpu.upload(&[1.0; 4])?;
+/// let dx = gpu.leaky_relu_backward(&x, &dy, 0.01)?;
+/// assert_eq!(gpu.download(&dx)?, vec![0.01, 0.01, 0.01, 1.0]);
+/// # Ok::<(), gpu_activations::Error>(())
+/// ```
+pub struct GpuActivations {
+    pub(crate) device: wgpu::Device,
+    pub(crate) queue: wgpu::Queue,
+    info: wgpu::AdapterInfo,
+    pub(crate) limits: wgpu::Limits,
+    id: u64,
+    verify: bool,
+    pub(crate) pipelines: PipelineCache,
+    /// The first device error that no error scope caught, reported by the next waiting call.
+    uncaptured: Arc<Mutex<Option<String>>>,
+}
+
+impl std::fmt::Debug for GpuActivations {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GpuActivations")
+            .field("adapter", &self.info.name)
+            .field("backend", &self.info.backend)
+            .field("verify", &self.verify)
+            .finish()
+    }
+}
+
+impl GpuActivations {
+    /// Opens the best adapter, honouring `WGPU_BACKEND`, `WGPU_ADAPTER_NAME` and
+    /// `WGPU_POWER_PREF` (see [`Options::from_env`]).
+    pub fn new() -> Result<Self, Error> {
+        Self::with_options(Options::from_env())
+    }
+
+    /// Opens an adapter chosen by `opts`.
+    pub fn with_options(opts: Options) -> Result<Self, Error> {
+        pollster::block_on(Self::open(opts))
+    }
+
+    async fn open(opts: Options) -> Result<Self, Error> {
+        let instance = wgpu::Instance::new(wgpu::InstanceDescriptor {
+            backends: opts.backends,
+            ..wgpu::InstanceDescriptor::new_without_display_handle()
+        });
+        let adapter = match &opts.adapter_name {
+            Some(wanted) => {
+                let adapters = instance.enumerate_adapters(opts.backends).await;
+                let needle = wanted.to_lowercase();
+                let available: Vec<String> = adapters.iter().map(|a| a.get_info().name).collect();
+                adapters
+                    .into_iter()
+                    .find(|a| a.get_info().name.to_lowercase().contains(&needle))
+                    .ok_or_else(|| Error::AdapterNotFound { wanted: wanted.clone(), available })?
+            }
+            None => instance
+                .request_adapter(&wgpu::RequestAdapterOptions {
+                    power_preference: opts.power_preference,
+                    ..Default::default()
+                })
+                .await
+                .map_err(|_| Error::NoAdapter { backends: format!("{:?}", opts.backends) })?,
+        };
+        let (device, queue) = adapter
+            .request_device(&wgpu::DeviceDescriptor {
+                label: Some("gpu-activations"),
+                required_limits: adapter.limits(),
+                ..Default::default()
+            })
+            .await?;
+        let mut gpu = Self::from_device(device, queue)?;
+        gpu.info = adapter.get_info();
+        gpu.verify = opts.verify;
+        Ok(gpu)
+    }
+
+    /// Joins an application's own device and queue. Verification follows the build type (on in
+    /// debug builds); use [`set_verify`](Self::set_verify) to change it.
+    pub fn from_device(device: wgpu::Device, queue: wgpu::Queue) -> Result<Self, Error> {
+        let uncaptured = Arc::new(Mutex::new(None::<String>));
+        let sink = uncaptured.clone();
+        device.on_uncaptured_error(Arc::new(move |e: wgpu::Error| {
+            log::error!("uncaptured GPU error: {e}");
+            let mut slot = sink.lock().unwrap_or_else(|p| p.into_inner());
+            slot.get_or_insert_with(|| e.to_string());
+        }));
+        Ok(GpuActivations {
+            info: device.adapter_info(),
+            limits: device.limits(),
+            device,
+            queue,
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            verify: cfg!(debug_assertions),
+            pipelines: PipelineCache::default(),
+            uncaptured,
+        })
+    }
+
+    /// The adapter this instance runs on (name, backend, device type, driver).
+    pub fn adapter_info(&self) -> &wgpu::AdapterInfo {
+        &self.info
+    }
+
+    /// The wgpu device, for applications that record their own work beside this crate's.
+    pub fn device(&self) -> &wgpu::Device {
+        &self.device
+    }
+
+    /// The wgpu queue operations are submitted to.
+    pub fn queue(&self) -> &wgpu::Queue {
+        &self.queue
+    }
+
+    /// Whether every result is checked against the CPU reference.
+    pub fn verify(&self) -> bool {
+        self.verify
+    }
+
+    /// Turns verification against the CPU reference on or off.
+    pub fn set_verify(&mut self, on: bool) {
+        self.verify = on;
+    }
+
+    /// Copies `data` to a new buffer on the device.
+    pub fn upload(&self, data: &[f32]) -> Result<GpuBuffer, Error> {
+        let buffer = self.create_storage(data.len(), true)?;
+        {
+            // A buffer mapped at creation starts zeroed, so the vec4 padding needs no write.
+            let mut view = buffer
+                .slice(..)
+                .get_mapped_range_mut()
+                .map_err(|e| Error::Gpu(e.to_string()))?;
+            view.slice(..std::mem::size_of_val(data))
+                .copy_from_slice(bytemuck::cast_slice(data));
+        }
+        buffer.unmap();
+        Ok(GpuBuffer { buffer, len: data.len(), owner: self.id })
+    }
+
+    /// Waits for all queued work on the buffer and copies it to the host.
+    pub fn download(&self, buf: &GpuBuffer) -> Result<Vec<f32>, Error> {
+        self.check_owner(buf, "buf")?;
+        if buf.is_empty() {
+            self.sync()?;
+            return Ok(Vec::new());
+        }
+        let bytes = buf.len4() * 16;
+        let staging = self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("gpu-activations staging"),
+            size: bytes,
+            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let mut enc = self.device.create_command_encoder(&Default::default());
+        enc.copy_buffer_to_buffer(&buf.buffer, 0, &staging, 0, bytes);
+        let idx = self.queue.submit([enc.finish()]);
+        let (tx, rx) = futures_intrusive::channel::shared::oneshot_channel();
+        staging.slice(..).map_async(wgpu::MapMode::Read, move |r| {
+            let _ = tx.send(r);
+        });
+        self.wait(Some(idx))?;
+        pollster::block_on(rx.receive())
+            .ok_or_else(|| Error::Readback("map callback dropped".into()))?
+            .map_err(|e| Error::Readback(e.to_string()))?;
+        let out = {
+            let view = staging
+                .slice(..)
+                .get_mapped_range()
+                .map_err(|e| Error::Readback(e.to_string()))?;
+            bytemuck::cast_slice::<u8, f32>(&view)[..buf.len].to_vec()
+        };
+        staging.unmap();
+        Ok(out)
+    }
+
+    /// Waits until all work queued so far has finished.
+    pub fn sync(&self) -> Result<(), Error> {
+        self.wait(None)
+    }
+
+    /// `f(x)` for every element of `x`, into a new buffer.
+    pub fn forward(&self, act: Activation, x: &GpuBuffer) -> Result<GpuBuffer, Error> {
+        act.validate()?;
+        self.check_owner(x, "x")?;
+        let y = self.create_output(x.len)?;
+        self.dispatch(act, Direction::Forward, x, None, &y)?;
+        if self.verify {
+            crate::verify::check(self, act, x, None, &y)?;
+        }
+        Ok(y)
+    }
+
+    /// `grad_out · f′(x)` for every element, into a new buffer: the gradient with respect to
+    /// the activation's input. `grad_out` must have the length of `x`.
+    pub fn backward(
+        &self,
+        act: Activation,
+        x: &GpuBuffer,
+        grad_out: &GpuBuffer,
+    ) -> Result<GpuBuffer, Error> {
+        act.validate()?;
+        self.check_owner(x, "x")?;
+        self.check_owner(grad_out, "grad_out")?;
+        if grad_out.len != x.len {
+            return Err(Error::LengthMismatch {
+                what: "grad_out",
+                got: grad_out.len,
+                expected: x.len,
+            });
+        }
+        let y = self.create_output(x.len)?;
+        self.dispatch(act, Direction::Backward, x, Some(grad_out), &y)?;
+        if self.verify {
+            crate::verify::check(self, act, x, Some(grad_out), &y)?;
+        }
+        Ok(y)
+    }
+
+    fn check_owner(&self, buf: &GpuBuffer, what: &'static str) -> Result<(), Error> {
+        if buf.owner == self.id { Ok(()) } else { Err(Error::WrongDevice { what }) }
+    }
+
+    fn create_output(&self, len: usize) -> Result<GpuBuffer, Error> {
+        let buffer = self.create_storage(len, false)?;
+        Ok(GpuBuffer { buffer, len, owner: self.id })
+    }
+
+    /// A storage buffer for `len` floats, padded to whole vec4s, with size and memory errors
+    /// turned into [`Error`]s.
+    fn create_storage(&self, len: usize, mapped: bool) -> Result<wgpu::Buffer, Error> {
+        let bytes = padded_len4(len)
+            .checked_mul(16)
+            .filter(|&b| b <= self.limits.max_buffer_size)
+            .ok_or(Error::TooLarge {
+                elements: len,
+                bytes: (len as u64).saturating_mul(4),
+                limit: self.limits.max_buffer_size,
+            })?;
+        let scope = self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
+        let buffer = self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("gpu-activations tensor"),
+            size: bytes,
+            usage: wgpu::BufferUsages::STORAGE
+                | wgpu::BufferUsages::COPY_SRC
+                | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: mapped,
+        });
+        match pollster::block_on(scope.pop()) {
+            Some(_) => Err(Error::OutOfMemory { bytes }),
+            None => Ok(buffer),
+        }
+    }
+
+    /// Blocks until submission `idx` (or everything) is done, then reports any device error.
+    pub(crate) fn wait(&self, idx: Option<wgpu::SubmissionIndex>) -> Result<(), Error> {
+        self.device
+            .poll(wgpu::PollType::Wait { submission_index: idx, timeout: None })
+            .map_err(|e| Error::Gpu(e.to_string()))?;
+        self.take_device_error()
+    }
+
+    pub(crate) fn take_device_error(&self) -> Result<(), Error> {
+        match self.uncaptured.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            Some(msg) => Err(Error::Gpu(msg)),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Generates the named forward and backward methods from the activation table.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! gpu_methods {
+    ($($doc:literal $fwd:ident / $bwd:ident / $grad:ident ($($p:ident),*) => $variant:ident $({ $($body:tt)* })?;)*) => {
+        impl GpuActivations {
+            $(
+                #[doc = concat!("Forward pass of ", $doc, ", into a new buffer.")]
+                #[doc = ""]
+                #[doc = concat!("Same as [`forward`](Self::forward) with `Activation::", stringify!($variant), "`.")]
+                pub fn $fwd(&self, x: &GpuBuffer $(, $p: f32)*) -> Result<GpuBuffer, Error> {
+                    self.forward(Activation::$variant $({ $($body)* })?, x)
+                }
+                #[doc = concat!("Backward pass of ", $doc, ": `grad_out · f′(x)`, into a new buffer.")]
+                #[doc = ""]
+                #[doc = concat!("Same as [`backward`](Self::backward) with `Activation::", stringify!($variant), "`.")]
+                pub fn $bwd(&self, x: &GpuBuffer, grad_out: &GpuBuffer $(, $p: f32)*) -> Result<GpuBuffer, Error> {
+                    self.backward(Activation::$variant $({ $($body)* })?, x, grad_out)
+                }
+            )*
+        }
+    };
+}
+crate::named_activations!(gpu_methods);

@@ -1,0 +1,156 @@
+//! The CPU reference: every activation and its derivative evaluated in float64, then rounded.
+//!
+//! These functions are the judge of the GPU results. Each is written from the mathematical
+//! definition with float64 evaluations that stay accurate to well under one f32 ULP over the whole
+//! f32 range (`exp_m1`, `ln_1p`, and derivatives written as e/(1+e)² so that tiny values keep
+//! their digits). NaN in gives NaN out.
+//!
+//! ```
+//! use gpu_activations::reference;
+//! assert_eq!(reference::relu(-2.0), 0.0);
+//! assert_eq!(reference::leaky_relu(-10.0, 0.01), -0.1);
+//! assert_eq!(reference::sigmoid(0.0), 0.5);
+//! assert!((reference::tanh_grad(10.0) - 8.2446e-9).abs() < 1e-12);
+//! ```
+
+use crate::activation::Activation;
+
+/// f(x) for `act`, evaluated in float64 (`x` is usually an f32 widened).
+pub fn forward_f64(act: Activation, x: f64) -> f64 {
+    if x.is_nan() {
+        return f64::NAN;
+    }
+    (act.spec().f)(x, &params_f64(act))
+}
+
+/// f′(x) for `act`, evaluated in float64.
+pub fn derivative_f64(act: Activation, x: f64) -> f64 {
+    if x.is_nan() {
+        return f64::NAN;
+    }
+    (act.spec().df)(x, &params_f64(act))
+}
+
+/// `grad_out · f′(x)` in float64, with the crate's conventions: NaN in `x` or `grad_out` gives
+/// NaN, and where f′(x) = 0 the result is 0 whatever `grad_out` is (as PyTorch's ReLU).
+pub fn backward_f64(act: Activation, x: f64, grad_out: f64) -> f64 {
+    if x.is_nan() || grad_out.is_nan() {
+        return f64::NAN;
+    }
+    let d = derivative_f64(act, x);
+    if d == 0.0 { 0.0 } else { grad_out * d }
+}
+
+/// f(x) for `act`, rounded to f32.
+pub fn forward(act: Activation, x: f32) -> f32 {
+    forward_f64(act, x as f64) as f32
+}
+
+/// f′(x) for `act`, rounded to f32.
+pub fn derivative(act: Activation, x: f32) -> f32 {
+    derivative_f64(act, x as f64) as f32
+}
+
+/// `grad_out · f′(x)` for `act`, rounded to f32: what a backward pass must return.
+pub fn backward(act: Activation, x: f32, grad_out: f32) -> f32 {
+    backward_f64(act, x as f64, grad_out as f64) as f32
+}
+
+fn params_f64(act: Activation) -> [f64; 4] {
+    act.params().map(f64::from)
+}
+
+/// Generates `name(x, params) -> f32` and `name_grad(x, params) -> f32` for every named activation.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! reference_fns {
+    ($($doc:literal $fwd:ident / $bwd:ident / $grad:ident ($($p:ident),*) => $variant:ident $({ $($body:tt)* })?;)*) => {
+        $(
+            #[doc = concat!("f(x) for ", $doc, ", in float64 rounded to f32.")]
+            pub fn $fwd(x: f32 $(, $p: f32)*) -> f32 {
+                forward($crate::Activation::$variant $({ $($body)* })?, x)
+            }
+            #[doc = concat!("f′(x) for ", $doc, ", in float64 rounded to f32.")]
+            pub fn $grad(x: f32 $(, $p: f32)*) -> f32 {
+                derivative($crate::Activation::$variant $({ $($body)* })?, x)
+            }
+        )*
+    };
+}
+crate::named_activations!(reference_fns);
+
+/// The float64 kernels behind the table; `p` holds the activation's parameters.
+pub(crate) mod kernels {
+    #![allow(clippy::trivially_copy_pass_by_ref)]
+
+    /// 1/(1 + e^-x) without overflow.
+    fn sigmoid64(x: f64) -> f64 {
+        let e = (-x.abs()).exp();
+        if x >= 0.0 { 1.0 / (1.0 + e) } else { e / (1.0 + e) }
+    }
+
+    /// e/(1+e)² for e = e^-|x|: the logistic slope, accurate where it is tiny.
+    fn logistic_slope64(x: f64) -> f64 {
+        let e = (-x.abs()).exp();
+        e / ((1.0 + e) * (1.0 + e))
+    }
+
+    /// The softplus branch test, done in f32 as the GPU (and PyTorch) do it.
+    fn softplus_linear(x: f64, p: &[f64; 4]) -> bool {
+        (p[0] as f32) * (x as f32) > p[1] as f32
+    }
+
+    pub fn identity(x: f64, _: &[f64; 4]) -> f64 {
+        x
+    }
+    pub fn identity_d(_: f64, _: &[f64; 4]) -> f64 {
+        1.0
+    }
+    pub fn relu(x: f64, _: &[f64; 4]) -> f64 {
+        if x > 0.0 { x } else { 0.0 }
+    }
+    pub fn relu_d(x: f64, _: &[f64; 4]) -> f64 {
+        if x > 0.0 { 1.0 } else { 0.0 }
+    }
+    pub fn leaky_relu(x: f64, p: &[f64; 4]) -> f64 {
+        if x > 0.0 { x } else { p[0] * x }
+    }
+    pub fn leaky_relu_d(x: f64, p: &[f64; 4]) -> f64 {
+        if x > 0.0 { 1.0 } else { p[0] }
+    }
+    pub fn elu(x: f64, p: &[f64; 4]) -> f64 {
+        if x > 0.0 { x } else { p[0] * x.exp_m1() }
+    }
+    pub fn elu_d(x: f64, p: &[f64; 4]) -> f64 {
+        if x > 0.0 { 1.0 } else { p[0] * x.exp() }
+    }
+    pub fn softplus(x: f64, p: &[f64; 4]) -> f64 {
+        if softplus_linear(x, p) {
+            return x;
+        }
+        let z = p[0] * x; // exact: a product of two f32 fits in f64
+        (z.max(0.0) + (-z.abs()).exp().ln_1p()) / p[0]
+    }
+    pub fn softplus_d(x: f64, p: &[f64; 4]) -> f64 {
+        if softplus_linear(x, p) { 1.0 } else { sigmoid64(p[0] * x) }
+    }
+    pub fn sigmoid(x: f64, _: &[f64; 4]) -> f64 {
+        sigmoid64(x)
+    }
+    pub fn sigmoid_d(x: f64, _: &[f64; 4]) -> f64 {
+        logistic_slope64(x)
+    }
+    pub fn tanh(x: f64, _: &[f64; 4]) -> f64 {
+        x.tanh()
+    }
+    pub fn tanh_d(x: f64, _: &[f64; 4]) -> f64 {
+        // 1 − tanh² = sech² = 4e/(1+e)² with e = e^(−2|x|); no cancellation near 1.
+        4.0 * logistic_slope64(2.0 * x)
+    }
+    pub fn arctan(x: f64, _: &[f64; 4]) -> f64 {
+        x.atan()
+    }
+    pub fn arctan_d(x: f64, _: &[f64; 4]) -> f64 {
+        1.0 / (1.0 + x * x)
+    }
+}

@@ -1,0 +1,102 @@
+//! Measuring f32 results in units in the last place (ULP) against a float64 reference.
+//!
+//! ```
+//! use gpu_activations::ulp;
+//! assert_eq!(ulp::error(1.0, 1.0), 0.0);
+//! assert_eq!(ulp::error(1.0 + f32::EPSILON, 1.0), 1.0);
+//! assert!(ulp::within(0.0, 1e-40, 4.0)); // an underflowing result may flush to zero
+//! ```
+
+/// The size of one f32 ULP at the magnitude of `v` (subnormal spacing below the smallest normal,
+/// the spacing at `f32::MAX` above it).
+pub fn ulp_of(v: f64) -> f64 {
+    let a = v.abs();
+    if a < f32::MIN_POSITIVE as f64 {
+        return 2f64.powi(-149);
+    }
+    let e = (a.log2().floor() as i32).min(127);
+    // log2 may round up just below a power of two: correct with an exact comparison.
+    let e = if 2f64.powi(e) > a { e - 1 } else { e };
+    2f64.powi(e - 23)
+}
+
+/// The error of `got` against the exact value `want`, in f32 ULP at `want`.
+///
+/// NaN against NaN, and an infinity against a `want` that rounds to the same infinity, are 0;
+/// any other disagreement involving NaN or an infinity is `f64::INFINITY`. Zeros of either sign
+/// compare equal.
+pub fn error(got: f32, want: f64) -> f64 {
+    if want.is_nan() || got.is_nan() {
+        return if want.is_nan() && got.is_nan() { 0.0 } else { f64::INFINITY };
+    }
+    let rounded = want as f32;
+    if rounded.is_infinite() || got.is_infinite() {
+        return if rounded == got { 0.0 } else { f64::INFINITY };
+    }
+    (got as f64 - want).abs() / ulp_of(want)
+}
+
+/// True if `got` is within `bound` ULP of `want`, or if the exact result is below the smallest
+/// normal f32 and `got` is too (a result that underflows may flush to zero).
+pub fn within(got: f32, want: f64, bound: f64) -> bool {
+    if want.abs() < f32::MIN_POSITIVE as f64 && (got.abs() as f64) < f32::MIN_POSITIVE as f64 {
+        return true;
+    }
+    error(got, want) <= bound
+}
+
+/// [`error`], but 0 where [`within`] accepts a flushed underflow: the figure the accuracy tables
+/// report.
+pub fn measured(got: f32, want: f64) -> f64 {
+    if within(got, want, 0.0) { 0.0 } else { error(got, want) }
+}
+
+/// Running maximum and mean of ULP errors, with the input where the maximum occurred.
+///
+/// ```
+/// let mut s = gpu_activations::ulp::Stats::default();
+/// s.add(2.0, 1.0, 1.0);
+/// s.add(3.0, 1.0 + f32::EPSILON, 1.0);
+/// assert_eq!((s.max, s.worst_input, s.mean()), (1.0, 3.0, 0.5));
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Stats {
+    /// Largest error seen, in ULP (after [`measured`]'s allowance for underflow).
+    pub max: f64,
+    /// The input at which `max` was seen.
+    pub worst_input: f32,
+    /// Sum of the finite errors.
+    pub sum: f64,
+    /// Number of results counted.
+    pub count: u64,
+}
+
+impl Stats {
+    /// Counts one result `got` for input `x` against the exact value `want`.
+    pub fn add(&mut self, x: f32, got: f32, want: f64) {
+        let e = measured(got, want);
+        if e > self.max || (e.is_nan() && !self.max.is_nan()) {
+            self.max = e;
+            self.worst_input = x;
+        }
+        if e.is_finite() {
+            self.sum += e;
+        }
+        self.count += 1;
+    }
+
+    /// Folds another set of results into this one.
+    pub fn merge(&mut self, other: &Stats) {
+        if other.max > self.max {
+            self.max = other.max;
+            self.worst_input = other.worst_input;
+        }
+        self.sum += other.sum;
+        self.count += other.count;
+    }
+
+    /// Mean error over the results counted (0 if none).
+    pub fn mean(&self) -> f64 {
+        if self.count == 0 { 0.0 } else { self.sum / self.count as f64 }
+    }
+}
