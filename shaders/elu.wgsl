@@ -3,6 +3,10 @@ fn act_f(x: f32) -> f32 {
     return select(params.p.x * expm1_acc(x), x, x > 0.0);
 }
 
-fn act_df(x: f32) -> f32 {
-    return select(params.p.x * exp_acc(x), 1.0, x > 0.0);
+fn act_df(x: f32) -> Parts {
+    if (x > 0.0) {
+        return plain(1.0);
+    }
+    let e = exp_parts(x);
+    return Parts(params.p.x * e.m, e.k);
 }

@@ -1,5 +1,6 @@
 // The elementwise kernel shared by every activation. The activation's snippet, prepended to this
-// file together with numerics.wgsl, defines act_f(x) and act_df(x).
+// file together with numerics.wgsl, defines act_f(x) -> f32 and act_df(x) -> Parts
+// (the derivative as m * 2^k, see numerics.wgsl).
 //
 // Buffers are padded to whole vec4s; each invocation handles one vec4. Past 65,535 workgroups the
 // grid spills into y, and `row` (invocations per grid row) linearizes it.
@@ -23,7 +24,7 @@ fn fwd1(x: f32) -> f32 {
 
 fn bwd1(x: f32, g: f32) -> f32 {
     let d = act_df(x);
-    let r = select(g * d, 0.0, d == 0.0);
+    let r = select(times_parts(g, d), 0.0, d.m == 0.0);
     return select(r, nan_f32(), is_nan(x) || is_nan(g));
 }
 

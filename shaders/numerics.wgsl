@@ -29,10 +29,12 @@ fn pow2i(k: i32) -> f32 {
     return bitcast<f32>(u32(k + 127) << 23u);
 }
 
-// p * 2^k for k in [-252, 254] in two exact steps, so that 2^128 and subnormal results work.
+// p * 2^k in two exact steps, so that 2^128 and subnormal results work (k clamped to
+// [-252, 252], past which a p near 1 is 0 or inf anyway).
 fn scale2(p: f32, k: i32) -> f32 {
-    let k1 = k / 2;
-    return (p * pow2i(k1)) * pow2i(k - k1);
+    let kk = clamp(k, -252, 252);
+    let k1 = kk / 2;
+    return (p * pow2i(k1)) * pow2i(kk - k1);
 }
 
 // e^r - 1 for |r| <= ln2/2: Taylor series to degree 8 (truncation below 0.02 ULP).
@@ -42,16 +44,56 @@ fn expm1_reduced(r: f32) -> f32 {
     return r + (r * r) * p;
 }
 
-struct Reduced {
-    r: f32,
+// A value m * 2^k kept apart so that tiny results (derivatives in the tails) survive until
+// they are multiplied by grad_out.
+struct Parts {
+    m: f32,
     k: i32,
 }
 
+fn plain(m: f32) -> Parts {
+    return Parts(m, 0);
+}
+
+// v * 2^k for |k| <= 378 in three exact steps (each intermediate lies between v and the result).
+fn scale_wide(v: f32, k: i32) -> f32 {
+    let kk = clamp(k, -378, 378);
+    let k1 = kk / 3;
+    let k2 = (kk - k1) / 2;
+    return ((v * pow2i(k1)) * pow2i(k2)) * pow2i(kk - k1 - k2);
+}
+
+// g * (m * 2^k) with one rounding wherever the true product is a normal f32, even when m * 2^k
+// alone would underflow.
+fn times_parts(g: f32, d: Parts) -> f32 {
+    if (d.k >= -60) {
+        return g * scale2(d.m, d.k);
+    }
+    let b = bitcast<u32>(d.m);
+    let e = i32((b >> 23u) & 0xffu) - 126;             // d.m = f * 2^e
+    let f = bitcast<f32>((b & 0x807fffffu) | 0x3f000000u); // f in [0.5, 1)
+    return scale_wide(g, d.k + e) * f;
+}
+
 // x = k ln2 + r with |r| <= ln2/2 (Cody-Waite, valid for |x| < 2^9).
-fn reduce_ln2(x: f32) -> Reduced {
+fn reduce_ln2(x: f32) -> Parts {
     let kf = round(x * LOG2E);
     let r = (x - kf * LN2_HI) - kf * LN2_LO;
-    return Reduced(r, i32(kf));
+    return Parts(r, i32(kf));
+}
+
+// e^x = m * 2^k with m in [0.7, 1.42], for x <= 280. Below -280 no f32 times it is a normal
+// f32, so a token 2^-500 stands in, kept non-zero (inf * e^x is still inf) down to where e^x
+// underflows even float64, as the reference's does.
+fn exp_parts(x: f32) -> Parts {
+    if (x < -745.13318) {
+        return Parts(0.0, 0);
+    }
+    if (x < -280.0) {
+        return Parts(1.0, -500);
+    }
+    let red = reduce_ln2(x);
+    return Parts(1.0 + expm1_reduced(red.m), red.k);
 }
 
 // e^x, within about 1 ULP over the whole range; +inf above ln(f32::MAX), 0 below underflow.
@@ -62,8 +104,8 @@ fn exp_acc(x: f32) -> f32 {
     if (x < EXP_UNDERFLOW) {
         return 0.0;
     }
-    let red = reduce_ln2(x);
-    return scale2(1.0 + expm1_reduced(red.r), red.k);
+    let p = exp_parts(x);
+    return scale2(p.m, p.k);
 }
 
 // e^x - 1 with full relative accuracy near 0.
@@ -79,7 +121,7 @@ fn expm1_acc(x: f32) -> f32 {
     }
     let red = reduce_ln2(x);
     let t = pow2i(red.k);
-    return t * expm1_reduced(red.r) + (t - 1.0);
+    return t * expm1_reduced(red.m) + (t - 1.0);
 }
 
 // ln(1 + t) for t > -1 with full relative accuracy near 0: 2 atanh(t / (2 + t)).
@@ -94,11 +136,17 @@ fn log1p_acc(t: f32) -> f32 {
     return 2.0 * s + (2.0 * s) * q;
 }
 
-// e / (1 + e)^2 for e = e^-|x|: the logistic slope, accurate where it is tiny.
-fn logistic_slope(x: f32) -> f32 {
-    let e = exp_acc(-abs(x));
-    let d = 1.0 + e;
-    return e / (d * d);
+// e / (1 + e)^2 for e = e^-|x|, the logistic slope, as parts so it stays exact where tiny.
+fn logistic_slope(x: f32) -> Parts {
+    let p = exp_parts(-abs(x));
+    let d = 1.0 + scale2(p.m, p.k);
+    return Parts(p.m / (d * d), p.k);
+}
+
+// e^x / (1 + e^x) for x <= 0, as parts.
+fn sigmoid_neg_parts(x: f32) -> Parts {
+    let p = exp_parts(x);
+    return Parts(p.m / (1.0 + scale2(p.m, p.k)), p.k);
 }
 
 // 1 / (1 + e^-x) without overflow.

@@ -3,6 +3,6 @@ fn act_f(x: f32) -> f32 {
     return sigmoid_acc(x);
 }
 
-fn act_df(x: f32) -> f32 {
+fn act_df(x: f32) -> Parts {
     return logistic_slope(x);
 }

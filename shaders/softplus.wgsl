@@ -1,4 +1,4 @@
-// f(x) = ln(1 + e^(beta x)) / beta, and x where beta x > threshold.
+// f(x) = ln(1 + e^(beta x)) / beta, and x where beta x > threshold; f'(x) = sigmoid(beta x).
 // beta = params.p.x, threshold = params.p.y
 fn act_f(x: f32) -> f32 {
     let beta = params.p.x;
@@ -7,7 +7,13 @@ fn act_f(x: f32) -> f32 {
     return select(y, x, z > params.p.y);
 }
 
-fn act_df(x: f32) -> f32 {
+fn act_df(x: f32) -> Parts {
     let z = params.p.x * x;
-    return select(sigmoid_acc(z), 1.0, z > params.p.y);
+    if (z > params.p.y) {
+        return plain(1.0);
+    }
+    if (z < 0.0) {
+        return sigmoid_neg_parts(z);
+    }
+    return plain(sigmoid_acc(z));
 }

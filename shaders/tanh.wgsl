@@ -3,6 +3,7 @@ fn act_f(x: f32) -> f32 {
     return tanh_acc(x);
 }
 
-fn act_df(x: f32) -> f32 {
-    return 4.0 * logistic_slope(2.0 * x);
+fn act_df(x: f32) -> Parts {
+    let s = logistic_slope(2.0 * x);
+    return Parts(4.0 * s.m, s.k);
 }

@@ -224,21 +224,45 @@ impl GpuActivations {
         grad_out: &GpuBuffer,
     ) -> Result<GpuBuffer, Error> {
         act.validate()?;
-        self.check_owner(x, "x")?;
-        self.check_owner(grad_out, "grad_out")?;
-        if grad_out.len != x.len {
-            return Err(Error::LengthMismatch {
-                what: "grad_out",
-                got: grad_out.len,
-                expected: x.len,
-            });
-        }
+        self.check_same_shape(x, grad_out, "grad_out")?;
         let y = self.create_output(x.len)?;
         self.dispatch(act, Direction::Backward, x, Some(grad_out), &y)?;
         if self.verify {
             crate::verify::check(self, act, x, Some(grad_out), &y)?;
         }
         Ok(y)
+    }
+
+    /// Reads `y` back and checks it is `f(x)` within the activation's forward bound, the check
+    /// [`Options::verify`] runs after every operation. Waits for queued work.
+    ///
+    /// A disagreement is [`Error::Mismatch`] naming the first bad element.
+    pub fn check_forward(&self, act: Activation, x: &GpuBuffer, y: &GpuBuffer) -> Result<(), Error> {
+        self.check_same_shape(x, y, "y")?;
+        crate::verify::check(self, act, x, None, y)
+    }
+
+    /// Reads `grad_in` back and checks it is `grad_out · f′(x)` within the activation's backward
+    /// bound. Waits for queued work.
+    pub fn check_backward(
+        &self,
+        act: Activation,
+        x: &GpuBuffer,
+        grad_out: &GpuBuffer,
+        grad_in: &GpuBuffer,
+    ) -> Result<(), Error> {
+        self.check_same_shape(x, grad_out, "grad_out")?;
+        self.check_same_shape(x, grad_in, "grad_in")?;
+        crate::verify::check(self, act, x, Some(grad_out), grad_in)
+    }
+
+    fn check_same_shape(&self, x: &GpuBuffer, other: &GpuBuffer, what: &'static str) -> Result<(), Error> {
+        self.check_owner(x, "x")?;
+        self.check_owner(other, what)?;
+        if other.len != x.len {
+            return Err(Error::LengthMismatch { what, got: other.len, expected: x.len });
+        }
+        Ok(())
     }
 
     fn check_owner(&self, buf: &GpuBuffer, what: &'static str) -> Result<(), Error> {

@@ -8,7 +8,7 @@
 //! ```
 //! use gpu_activations::reference;
 //! assert_eq!(reference::relu(-2.0), 0.0);
-//! assert_eq!(reference::leaky_relu(-10.0, 0.01), -0.1);
+//! assert_eq!(reference::leaky_relu(-10.0, 0.01), 0.01f32 * -10.0);
 //! assert_eq!(reference::sigmoid(0.0), 0.5);
 //! assert!((reference::tanh_grad(10.0) - 8.2446e-9).abs() < 1e-12);
 //! ```

@@ -1,0 +1,251 @@
+//! Every activation, forward and backward, on the real adapter against the float64 reference.
+
+mod common;
+
+use common::{assert_matches_reference, gpu, grads, random_values, specials};
+use gpu_activations::Activation;
+
+#[test]
+fn special_values_match_the_reference() {
+    let gpu = gpu();
+    let xs = specials();
+    for act in Activation::ALL {
+        // Each special input once with grad_out 1 and once with a varied gradient.
+        let mut x2 = xs.clone();
+        x2.extend(&xs);
+        let mut g = vec![1.0; xs.len()];
+        g.extend(grads(xs.len(), 7));
+        assert_matches_reference(&gpu, *act, &x2, &g);
+    }
+}
+
+#[test]
+fn random_values_across_all_exponents_match_the_reference() {
+    let gpu = gpu();
+    for (k, act) in Activation::ALL.iter().enumerate() {
+        let xs = random_values(1 << 16, 100 + k as u64);
+        let gs = grads(xs.len(), 200 + k as u64);
+        assert_matches_reference(&gpu, *act, &xs, &gs);
+    }
+}
+
+#[test]
+fn non_default_parameters_match_the_reference() {
+    let gpu = gpu();
+    let xs = random_values(1 << 14, 5);
+    let gs = grads(xs.len(), 6);
+    for act in [
+        Activation::LeakyRelu { alpha: 0.3 },
+        Activation::LeakyRelu { alpha: -2.5 },
+        Activation::Elu { alpha: 0.5 },
+        Activation::Elu { alpha: 2.0 },
+        Activation::Softplus { beta: 1.0, threshold: 5.0 },
+        Activation::Softplus { beta: 2.0, threshold: 20.0 },
+    ] {
+        assert_matches_reference(&gpu, act, &xs, &gs);
+    }
+}
+
+#[test]
+fn every_length_including_vec4_tails() {
+    let gpu = gpu();
+    for &n in &[1usize, 3, 4, 5, 255, 256, 257, 1023, 1024, 1025] {
+        let xs = random_values(n, n as u64);
+        let gs = grads(n, 1000 + n as u64);
+        for act in Activation::ALL {
+            assert_matches_reference(&gpu, *act, &xs, &gs);
+        }
+    }
+}
+
+/// Limits written out by hand (not taken from the reference): the mathematical values at ±inf,
+/// NaN propagation, and the PyTorch conventions at the kinks.
+#[test]
+fn limits_kinks_and_nan_by_hand() {
+    let gpu = gpu();
+    let inf = f32::INFINITY;
+    let pi_2 = std::f32::consts::FRAC_PI_2;
+    #[rustfmt::skip]
+    let forward: &[(Activation, f32, f32)] = &[
+        (Activation::Sigmoid, -inf, 0.0), (Activation::Sigmoid, inf, 1.0),
+        (Activation::Tanh, -inf, -1.0), (Activation::Tanh, inf, 1.0),
+        (Activation::Elu { alpha: 1.5 }, -inf, -1.5), (Activation::Elu { alpha: 1.0 }, inf, inf),
+        (Activation::Arctan, -inf, -pi_2), (Activation::Arctan, inf, pi_2),
+        (Activation::Softplus { beta: 1.0, threshold: 20.0 }, -inf, 0.0),
+        (Activation::Softplus { beta: 1.0, threshold: 20.0 }, inf, inf),
+        (Activation::Softplus { beta: 1.0, threshold: 20.0 }, 25.0, 25.0),
+        (Activation::Relu, -inf, 0.0), (Activation::Relu, inf, inf),
+        (Activation::LeakyRelu { alpha: 0.01 }, -inf, -inf),
+        (Activation::Identity, -inf, -inf),
+    ];
+    for &(act, x, want) in forward {
+        let y = gpu.download(&gpu.forward(act, &gpu.upload(&[x]).unwrap()).unwrap()).unwrap();
+        assert_eq!(y[0], want, "{act}({x})");
+    }
+    // Derivatives at the kinks, with grad_out = 1.
+    #[rustfmt::skip]
+    let backward: &[(Activation, f32, f32)] = &[
+        (Activation::Relu, 0.0, 0.0), (Activation::Relu, -0.0, 0.0), (Activation::Relu, 1e-30, 1.0),
+        (Activation::LeakyRelu { alpha: 0.01 }, 0.0, 0.01),
+        (Activation::LeakyRelu { alpha: 0.01 }, -5.0, 0.01),
+        (Activation::Elu { alpha: 2.0 }, 0.0, 2.0), // negative branch at 0: alpha * e^0
+        (Activation::Softplus { beta: 1.0, threshold: 20.0 }, 21.0, 1.0),
+        (Activation::Sigmoid, 0.0, 0.25), (Activation::Tanh, 0.0, 1.0), (Activation::Arctan, 0.0, 1.0),
+        (Activation::Sigmoid, inf, 0.0), (Activation::Tanh, -inf, 0.0), (Activation::Arctan, inf, 0.0),
+    ];
+    let one = gpu.upload(&[1.0]).unwrap();
+    for &(act, x, want) in backward {
+        let d = gpu.download(&gpu.backward(act, &gpu.upload(&[x]).unwrap(), &one).unwrap()).unwrap();
+        assert_eq!(d[0], want, "{act}'({x})");
+    }
+    // NaN in gives NaN out, forward and backward, for every activation.
+    let x = gpu.upload(&[f32::NAN, -f32::NAN, 1.0]).unwrap();
+    let g = gpu.upload(&[1.0, 1.0, f32::NAN]).unwrap();
+    for act in Activation::ALL {
+        let y = gpu.download(&gpu.forward(*act, &x).unwrap()).unwrap();
+        assert!(y[0].is_nan() && y[1].is_nan(), "{act} forward of NaN gave {y:?}");
+        let d = gpu.download(&gpu.backward(*act, &x, &g).unwrap()).unwrap();
+        assert!(d.iter().all(|v| v.is_nan()), "{act} backward with NaN gave {d:?}");
+    }
+}
+
+/// The tails the crate promises: expm1/log1p quality near 0 and derivatives that keep their
+/// digits where they are tiny. Expected values from series and exp products (see reference.rs
+/// tests for their derivation).
+#[test]
+fn accurate_tails() {
+    let gpu = gpu();
+    let e30 = 9.357_622_968_840_175e-14; // e^-30
+    #[rustfmt::skip]
+    let cases: &[(Activation, bool, f32, f64)] = &[
+        (Activation::Elu { alpha: 1.0 }, false, -1e-7, -1e-7 + 5e-15),
+        (Activation::Softplus { beta: 1.0, threshold: 20.0 }, false, -30.0, e30 - e30 * e30 / 2.0),
+        (Activation::Sigmoid, true, 30.0, e30 / ((1.0 + e30) * (1.0 + e30))),
+        (Activation::Tanh, true, 10.0, 8.244_614_546_626_394e-9),
+        (Activation::Tanh, false, 1e-6, 1e-6 - 1e-18 / 3.0),
+    ];
+    let one = gpu.upload(&[1.0]).unwrap();
+    for &(act, backward, x, want) in cases {
+        let xb = gpu.upload(&[x]).unwrap();
+        let out = if backward { gpu.backward(act, &xb, &one) } else { gpu.forward(act, &xb) };
+        let got = gpu.download(&out.unwrap()).unwrap()[0];
+        let bound = if backward { act.bounds().backward_ulp } else { act.bounds().forward_ulp };
+        assert!(
+            gpu_activations::ulp::error(got, want) <= bound,
+            "{act} {} at {x}: {got:e} vs {want:e}",
+            if backward { "backward" } else { "forward" }
+        );
+    }
+}
+
+#[test]
+fn named_methods_equal_the_table_forms() {
+    let gpu = gpu();
+    let xs = random_values(1000, 42);
+    let x = gpu.upload(&xs).unwrap();
+    let g = gpu.upload(&grads(1000, 43)).unwrap();
+    let d = |b: gpu_activations::GpuBuffer| -> Vec<u32> {
+        gpu.download(&b).unwrap().iter().map(|v| v.to_bits()).collect()
+    };
+    let pairs = [
+        (d(gpu.identity(&x).unwrap()), Activation::Identity),
+        (d(gpu.relu(&x).unwrap()), Activation::Relu),
+        (d(gpu.leaky_relu(&x, 0.2).unwrap()), Activation::LeakyRelu { alpha: 0.2 }),
+        (d(gpu.elu(&x, 0.7).unwrap()), Activation::Elu { alpha: 0.7 }),
+        (d(gpu.softplus(&x).unwrap()), Activation::Softplus { beta: 1.0, threshold: 20.0 }),
+        (d(gpu.sigmoid(&x).unwrap()), Activation::Sigmoid),
+        (d(gpu.tanh(&x).unwrap()), Activation::Tanh),
+        (d(gpu.arctan(&x).unwrap()), Activation::Arctan),
+    ];
+    for (named, act) in pairs {
+        assert_eq!(named, d(gpu.forward(act, &x).unwrap()), "{act} forward");
+    }
+    let pairs = [
+        (d(gpu.identity_backward(&x, &g).unwrap()), Activation::Identity),
+        (d(gpu.relu_backward(&x, &g).unwrap()), Activation::Relu),
+        (d(gpu.leaky_relu_backward(&x, &g, 0.2).unwrap()), Activation::LeakyRelu { alpha: 0.2 }),
+        (d(gpu.elu_backward(&x, &g, 0.7).unwrap()), Activation::Elu { alpha: 0.7 }),
+        (d(gpu.softplus_backward(&x, &g).unwrap()), Activation::Softplus { beta: 1.0, threshold: 20.0 }),
+        (d(gpu.sigmoid_backward(&x, &g).unwrap()), Activation::Sigmoid),
+        (d(gpu.tanh_backward(&x, &g).unwrap()), Activation::Tanh),
+        (d(gpu.arctan_backward(&x, &g).unwrap()), Activation::Arctan),
+    ];
+    for (named, act) in pairs {
+        assert_eq!(named, d(gpu.backward(act, &x, &g).unwrap()), "{act} backward");
+    }
+}
+
+#[test]
+fn inputs_are_never_modified() {
+    let gpu = gpu();
+    let xs = random_values(4097, 9);
+    let gs = grads(4097, 10);
+    let x = gpu.upload(&xs).unwrap();
+    let g = gpu.upload(&gs).unwrap();
+    for act in Activation::ALL {
+        gpu.forward(*act, &x).unwrap();
+        gpu.backward(*act, &x, &g).unwrap();
+    }
+    let bits = |v: Vec<f32>| v.into_iter().map(f32::to_bits).collect::<Vec<_>>();
+    assert_eq!(bits(gpu.download(&x).unwrap()), bits(xs));
+    assert_eq!(bits(gpu.download(&g).unwrap()), bits(gs));
+}
+
+#[test]
+fn tutorial_outputs_on_the_gpu() {
+    let gpu = gpu();
+    let x = gpu.upload(&[1.0, -10.0, 0.0, 15.0, -20.0]).unwrap();
+    assert_eq!(gpu.download(&gpu.relu(&x).unwrap()).unwrap(), [1.0, 0.0, 0.0, 15.0, 0.0]);
+    // 0.01f32 * -10 is an exact tie between two f32s; round-to-even gives -0.099999994.
+    let leaky = gpu.download(&gpu.leaky_relu(&x, 0.01).unwrap()).unwrap();
+    assert_eq!(leaky, [1.0, 0.01f32 * -10.0, 0.0, 15.0, 0.01f32 * -20.0]);
+    let shown: Vec<String> = leaky.iter().map(|v| format!("{v:.1}")).collect();
+    assert_eq!(shown, ["1.0", "-0.1", "0.0", "15.0", "-0.2"]);
+}
+
+#[test]
+fn operations_can_be_shared_across_threads() {
+    let gpu = std::sync::Arc::new(gpu());
+    let handles: Vec<_> = (0..4)
+        .map(|t| {
+            let gpu = gpu.clone();
+            std::thread::spawn(move || {
+                let xs = random_values(5000, t);
+                let x = gpu.upload(&xs).unwrap();
+                let y = gpu.download(&gpu.sigmoid(&x).unwrap()).unwrap();
+                (xs, y)
+            })
+        })
+        .collect();
+    for h in handles {
+        let (xs, y) = h.join().unwrap();
+        for (x, y) in xs.iter().zip(y) {
+            let want = gpu_activations::reference::forward_f64(Activation::Sigmoid, *x as f64);
+            assert!(gpu_activations::ulp::within(y, want, 4.0));
+        }
+    }
+}
+
+/// grad_out · f′(x) must keep its accuracy where f′(x) alone is below the f32 range but the
+/// product is not (huge upstream gradients in the tails).
+#[test]
+fn huge_gradients_times_tiny_derivatives() {
+    let gpu = gpu();
+    let xs: Vec<f32> = [-95.0f32, -100.0, -150.0, -177.0, 45.0, 50.0, 60.0, 1e20, -3e38, 3e38]
+        .iter()
+        .flat_map(|&x| [x; 4])
+        .collect();
+    let gs: Vec<f32> = (0..xs.len())
+        .map(|i| [1e30f32, -3e38, 2f32.powi(100), 1.5][i % 4])
+        .collect();
+    for act in Activation::ALL {
+        assert_matches_reference(&gpu, *act, &xs, &gs);
+    }
+    let random_exponent_grads: Vec<f32> = random_values(1 << 14, 77)
+        .into_iter()
+        .map(|g| if g.is_nan() { 1.0 } else { g })
+        .collect();
+    for act in Activation::ALL {
+        assert_matches_reference(&gpu, *act, &random_values(1 << 14, 78), &random_exponent_grads);
+    }
+}

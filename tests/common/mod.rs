@@ -1,0 +1,101 @@
+//! Helpers shared by the GPU test files.
+#![allow(dead_code)]
+
+use gpu_activations::{Activation, GpuActivations, reference, ulp};
+
+/// The adapter every GPU test runs on. A missing adapter fails the test (it never skips), with
+/// the error's advice on installing lavapipe.
+pub fn gpu() -> GpuActivations {
+    match GpuActivations::new() {
+        Ok(g) => {
+            assert!(g.verify(), "tests run with verification on (debug build)");
+            g
+        }
+        Err(e) => panic!("GPU tests need an adapter (CI={:?}): {e}", std::env::var("CI").ok()),
+    }
+}
+
+/// The special inputs the crate promises to handle.
+pub fn specials() -> Vec<f32> {
+    let mut v = vec![
+        0.0,
+        f32::INFINITY,
+        f32::NAN,
+        f32::from_bits(1),          // smallest subnormal
+        f32::from_bits(0x0040_0000), // a mid subnormal
+        f32::MIN_POSITIVE,
+        1e-7,
+        0.5,
+        1.0,
+        17.0,
+        20.0,
+        30.0,
+        88.0,
+        89.0,
+        1e4,
+        f32::MAX,
+    ];
+    let neg: Vec<f32> = v.iter().map(|x| -x).collect();
+    v.extend(neg);
+    v
+}
+
+/// Deterministic values spread over every exponent and both signs: random bit patterns
+/// (NaN, ±inf and subnormals included) mixed with values of moderate size.
+pub fn random_values(n: usize, seed: u64) -> Vec<f32> {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    (0..n)
+        .map(|i| {
+            if i % 2 == 0 {
+                f32::from_bits(rng.random())
+            } else {
+                rng.random_range(-40.0f32..40.0)
+            }
+        })
+        .collect()
+}
+
+/// Upstream gradients: mostly in [-2, 2], with a few specials to exercise NaN and inf handling.
+pub fn grads(n: usize, seed: u64) -> Vec<f32> {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    (0..n)
+        .map(|i| match i % 97 {
+            13 => f32::NAN,
+            29 => f32::INFINITY,
+            31 => 0.0,
+            _ => rng.random_range(-2.0f32..2.0),
+        })
+        .collect()
+}
+
+/// Runs `act` forward and backward on the GPU and asserts every element is within the
+/// activation's ULP bounds of the float64 reference.
+pub fn assert_matches_reference(gpu: &GpuActivations, act: Activation, xs: &[f32], gs: &[f32]) {
+    let x = gpu.upload(xs).unwrap();
+    let g = gpu.upload(gs).unwrap();
+    let y = gpu.download(&gpu.forward(act, &x).unwrap()).unwrap();
+    let d = gpu.download(&gpu.backward(act, &x, &g).unwrap()).unwrap();
+    assert_eq!((y.len(), d.len()), (xs.len(), xs.len()));
+    let b = act.bounds();
+    for i in 0..xs.len() {
+        let want = reference::forward_f64(act, xs[i] as f64);
+        assert!(
+            ulp::within(y[i], want, b.forward_ulp),
+            "{act} forward at x = {:e}: GPU {:e}, reference {want:e} ({} ULP)",
+            xs[i],
+            y[i],
+            ulp::error(y[i], want)
+        );
+        let want = reference::backward_f64(act, xs[i] as f64, gs[i] as f64);
+        assert!(
+            ulp::within(d[i], want, b.backward_ulp),
+            "{act} backward at x = {:e}, grad_out = {:e}: GPU {:e}, reference {want:e} ({} ULP)",
+            xs[i],
+            gs[i],
+            d[i],
+            ulp::error(d[i], want)
+        );
+    }
+}
