@@ -29,12 +29,23 @@ fn pow2i(k: i32) -> f32 {
     return bitcast<f32>(u32(k + 127) << 23u);
 }
 
-// p * 2^k in two exact steps, so that 2^128 and subnormal results work (k clamped to
-// [-252, 252], past which a p near 1 is 0 or inf anyway).
-fn scale2(p: f32, k: i32) -> f32 {
-    let kk = clamp(k, -252, 252);
-    let k1 = kk / 2;
-    return (p * pow2i(k1)) * pow2i(kk - k1);
+// v * 2^k done on the exponent field, so no compiler can reassociate it: exact whenever the
+// result is a normal f32; +-inf past the top; +-0 below the normal range (flush to zero, as the
+// hardware does with subnormals). Zero, inf and NaN come back unchanged.
+fn scale2(v: f32, k: i32) -> f32 {
+    let b = bitcast<u32>(v);
+    let e = i32((b >> 23u) & 0xffu);
+    if (e == 0 || e == 255) {
+        return select(v, bitcast<f32>(b & 0x80000000u), e == 0);
+    }
+    let n = e + clamp(k, -600, 600);
+    if (n >= 255) {
+        return bitcast<f32>((b & 0x80000000u) | 0x7f800000u);
+    }
+    if (n <= 0) {
+        return bitcast<f32>(b & 0x80000000u);
+    }
+    return bitcast<f32>((b & 0x807fffffu) | (u32(n) << 23u));
 }
 
 // e^r - 1 for |r| <= ln2/2: Taylor series to degree 8 (truncation below 0.02 ULP).
@@ -55,14 +66,6 @@ fn plain(m: f32) -> Parts {
     return Parts(m, 0);
 }
 
-// v * 2^k for |k| <= 378 in three exact steps (each intermediate lies between v and the result).
-fn scale_wide(v: f32, k: i32) -> f32 {
-    let kk = clamp(k, -378, 378);
-    let k1 = kk / 3;
-    let k2 = (kk - k1) / 2;
-    return ((v * pow2i(k1)) * pow2i(k2)) * pow2i(kk - k1 - k2);
-}
-
 // g * (m * 2^k) with one rounding wherever the true product is a normal f32, even when m * 2^k
 // alone would underflow.
 fn times_parts(g: f32, d: Parts) -> f32 {
@@ -72,7 +75,7 @@ fn times_parts(g: f32, d: Parts) -> f32 {
     let b = bitcast<u32>(d.m);
     let e = i32((b >> 23u) & 0xffu) - 126;             // d.m = f * 2^e
     let f = bitcast<f32>((b & 0x807fffffu) | 0x3f000000u); // f in [0.5, 1)
-    return scale_wide(g, d.k + e) * f;
+    return scale2(g, d.k + e) * f;
 }
 
 // x = k ln2 + r with |r| <= ln2/2 (Cody-Waite, valid for |x| < 2^9).

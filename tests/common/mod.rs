@@ -9,6 +9,10 @@ pub fn gpu() -> GpuActivations {
     match GpuActivations::new() {
         Ok(g) => {
             assert!(g.verify(), "tests run with verification on (debug build)");
+            if let Some(wanted) = wgpu::Backends::from_env() {
+                let got = g.adapter_info().backend;
+                assert!(wanted.contains(got.into()), "WGPU_BACKEND asks for {wanted:?}, got {got:?}");
+            }
             g
         }
         Err(e) => panic!("GPU tests need an adapter (CI={:?}): {e}", std::env::var("CI").ok()),
