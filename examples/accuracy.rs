@@ -27,7 +27,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .position(|a| a == "--out")
         .and_then(|i| args.get(i + 1).cloned())
         .unwrap_or_else(|| "target/accuracy.md".into());
-    let gpu = GpuActivations::with_options(Options { verify: false, ..Options::from_env() })?;
+    let gpu = GpuActivations::with_options(Options {
+        verify: false,
+        ..Options::from_env()
+    })?;
     let info = gpu.adapter_info();
     let adapter = format!("{} ({:?}, {:?})", info.name, info.backend, info.device_type);
     println!("adapter: {adapter}");
@@ -60,9 +63,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let inputs = batches * BATCH;
     let mut md = String::new();
-    writeln!(md, "Measured on `{adapter}` over {inputs} inputs ({}); backward with grad_out in [1, 2).\n",
-        if exhaustive { "every f32" } else { "every 256th f32 bit pattern: all exponents, both signs" })?;
-    writeln!(md, "| activation | forward max ULP | forward mean ULP | worst x | bound | backward max ULP | backward mean ULP | worst x | bound |")?;
+    writeln!(
+        md,
+        "Measured on `{adapter}` over {inputs} inputs ({}); backward with grad_out in [1, 2).\n",
+        if exhaustive {
+            "every f32"
+        } else {
+            "every 256th f32 bit pattern: all exponents, both signs"
+        }
+    )?;
+    writeln!(
+        md,
+        "| activation | forward max ULP | forward mean ULP | worst x | bound | backward max ULP | backward mean ULP | worst x | bound |"
+    )?;
     writeln!(md, "|---|---:|---:|---:|---:|---:|---:|---:|---:|")?;
     let mut ok = true;
     for (act, (f, b)) in Activation::ALL.iter().zip(&stats) {
@@ -71,8 +84,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         writeln!(
             md,
             "| {} | {:.2} | {:.4} | {:e} | {} | {:.2} | {:.4} | {:e} | {} |",
-            act.name(), f.max, f.mean(), f.worst_input, bounds.forward_ulp,
-            b.max, b.mean(), b.worst_input, bounds.backward_ulp
+            act.name(),
+            f.max,
+            f.mean(),
+            f.worst_input,
+            bounds.forward_ulp,
+            b.max,
+            b.mean(),
+            b.worst_input,
+            bounds.backward_ulp
         )?;
     }
     print!("{md}");
@@ -80,7 +100,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         std::fs::create_dir_all(dir)?;
     }
     std::fs::write(&out, &md)?;
-    println!("\nwritten to {out}; every bound {}", if ok { "holds" } else { "DOES NOT hold" });
+    println!(
+        "\nwritten to {out}; every bound {}",
+        if ok { "holds" } else { "DOES NOT hold" }
+    );
     if !ok {
         std::process::exit(1);
     }
@@ -106,11 +129,13 @@ fn measure(act: Activation, xs: &[f32], gs: &[f32], y: &[f32], d: &[f32]) -> (St
                 })
             })
             .collect();
-        handles.into_iter().fold((Stats::default(), Stats::default()), |(mut f, mut b), h| {
-            let (hf, hb) = h.join().expect("worker panicked");
-            f.merge(&hf);
-            b.merge(&hb);
-            (f, b)
-        })
+        handles
+            .into_iter()
+            .fold((Stats::default(), Stats::default()), |(mut f, mut b), h| {
+                let (hf, hb) = h.join().expect("worker panicked");
+                f.merge(&hf);
+                b.merge(&hb);
+                (f, b)
+            })
     })
 }

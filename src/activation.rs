@@ -60,9 +60,15 @@ pub struct Bounds {
 }
 
 /// Correctly rounded: at most half an ULP from the exact value.
-const EXACT: Bounds = Bounds { forward_ulp: 0.5, backward_ulp: 0.5 };
+const EXACT: Bounds = Bounds {
+    forward_ulp: 0.5,
+    backward_ulp: 0.5,
+};
 /// The crate's contract for transcendental activations.
-const SMOOTH: Bounds = Bounds { forward_ulp: 4.0, backward_ulp: 8.0 };
+const SMOOTH: Bounds = Bounds {
+    forward_ulp: 4.0,
+    backward_ulp: 8.0,
+};
 
 /// A float64 function of `x` and the activation's parameters `[p0, p1, p2, p3]`.
 pub(crate) type RefFn = fn(f64, &[f64; 4]) -> f64;
@@ -112,7 +118,10 @@ impl Activation {
         Activation::Relu,
         Activation::LeakyRelu { alpha: 0.01 },
         Activation::Elu { alpha: 1.0 },
-        Activation::Softplus { beta: 1.0, threshold: 20.0 },
+        Activation::Softplus {
+            beta: 1.0,
+            threshold: 20.0,
+        },
         Activation::Sigmoid,
         Activation::Tanh,
         Activation::Arctan,
@@ -159,7 +168,12 @@ impl Activation {
     /// Checks the parameters: every parameter finite, and `beta > 0` for softplus.
     pub fn validate(&self) -> Result<(), Error> {
         let bad = |param, value, reason| {
-            Err(Error::InvalidParameter { activation: self.name(), param, value, reason })
+            Err(Error::InvalidParameter {
+                activation: self.name(),
+                param,
+                value,
+                reason,
+            })
         };
         match *self {
             Activation::LeakyRelu { alpha } | Activation::Elu { alpha } if !alpha.is_finite() => {

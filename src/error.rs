@@ -62,7 +62,9 @@ pub enum Error {
     },
 
     /// The tensor is larger than the device can hold.
-    #[error("{elements} f32 elements ({bytes} bytes) exceed the device limit of {limit} bytes per buffer")]
+    #[error(
+        "{elements} f32 elements ({bytes} bytes) exceed the device limit of {limit} bytes per buffer"
+    )]
     TooLarge {
         /// Number of elements asked for.
         elements: usize,

@@ -76,7 +76,10 @@ impl GpuActivations {
                 adapters
                     .into_iter()
                     .find(|a| a.get_info().name.to_lowercase().contains(&needle))
-                    .ok_or_else(|| Error::AdapterNotFound { wanted: wanted.clone(), available })?
+                    .ok_or_else(|| Error::AdapterNotFound {
+                        wanted: wanted.clone(),
+                        available,
+                    })?
             }
             None => instance
                 .request_adapter(&wgpu::RequestAdapterOptions {
@@ -84,7 +87,9 @@ impl GpuActivations {
                     ..Default::default()
                 })
                 .await
-                .map_err(|_| Error::NoAdapter { backends: format!("{:?}", opts.backends) })?,
+                .map_err(|_| Error::NoAdapter {
+                    backends: format!("{:?}", opts.backends),
+                })?,
         };
         let (device, queue) = adapter
             .request_device(&wgpu::DeviceDescriptor {
@@ -159,7 +164,11 @@ impl GpuActivations {
                 .copy_from_slice(bytemuck::cast_slice(data));
         }
         buffer.unmap();
-        Ok(GpuBuffer { buffer, len: data.len(), owner: self.id })
+        Ok(GpuBuffer {
+            buffer,
+            len: data.len(),
+            owner: self.id,
+        })
     }
 
     /// Waits for all queued work on the buffer and copies it to the host.
@@ -237,7 +246,12 @@ impl GpuActivations {
     /// [`Options::verify`] runs after every operation. Waits for queued work.
     ///
     /// A disagreement is [`Error::Mismatch`] naming the first bad element.
-    pub fn check_forward(&self, act: Activation, x: &GpuBuffer, y: &GpuBuffer) -> Result<(), Error> {
+    pub fn check_forward(
+        &self,
+        act: Activation,
+        x: &GpuBuffer,
+        y: &GpuBuffer,
+    ) -> Result<(), Error> {
         self.check_same_shape(x, y, "y")?;
         crate::verify::check(self, act, x, None, y)
     }
@@ -256,22 +270,39 @@ impl GpuActivations {
         crate::verify::check(self, act, x, Some(grad_out), grad_in)
     }
 
-    fn check_same_shape(&self, x: &GpuBuffer, other: &GpuBuffer, what: &'static str) -> Result<(), Error> {
+    fn check_same_shape(
+        &self,
+        x: &GpuBuffer,
+        other: &GpuBuffer,
+        what: &'static str,
+    ) -> Result<(), Error> {
         self.check_owner(x, "x")?;
         self.check_owner(other, what)?;
         if other.len != x.len {
-            return Err(Error::LengthMismatch { what, got: other.len, expected: x.len });
+            return Err(Error::LengthMismatch {
+                what,
+                got: other.len,
+                expected: x.len,
+            });
         }
         Ok(())
     }
 
     fn check_owner(&self, buf: &GpuBuffer, what: &'static str) -> Result<(), Error> {
-        if buf.owner == self.id { Ok(()) } else { Err(Error::WrongDevice { what }) }
+        if buf.owner == self.id {
+            Ok(())
+        } else {
+            Err(Error::WrongDevice { what })
+        }
     }
 
     fn create_output(&self, len: usize) -> Result<GpuBuffer, Error> {
         let buffer = self.create_storage(len, false)?;
-        Ok(GpuBuffer { buffer, len, owner: self.id })
+        Ok(GpuBuffer {
+            buffer,
+            len,
+            owner: self.id,
+        })
     }
 
     /// A storage buffer for `len` floats, padded to whole vec4s, with size and memory errors
@@ -303,13 +334,21 @@ impl GpuActivations {
     /// Blocks until submission `idx` (or everything) is done, then reports any device error.
     pub(crate) fn wait(&self, idx: Option<wgpu::SubmissionIndex>) -> Result<(), Error> {
         self.device
-            .poll(wgpu::PollType::Wait { submission_index: idx, timeout: None })
+            .poll(wgpu::PollType::Wait {
+                submission_index: idx,
+                timeout: None,
+            })
             .map_err(|e| Error::Gpu(e.to_string()))?;
         self.take_device_error()
     }
 
     pub(crate) fn take_device_error(&self) -> Result<(), Error> {
-        match self.uncaptured.lock().unwrap_or_else(|p| p.into_inner()).take() {
+        match self
+            .uncaptured
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+        {
             Some(msg) => Err(Error::Gpu(msg)),
             None => Ok(()),
         }
@@ -340,3 +379,10 @@ macro_rules! gpu_methods {
     };
 }
 crate::named_activations!(gpu_methods);
+
+// `GpuActivations` and `GpuBuffer` are shared across threads.
+const _: fn() = || {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<GpuActivations>();
+    send_sync::<GpuBuffer>();
+};

@@ -86,7 +86,11 @@ pub(crate) mod kernels {
     /// 1/(1 + e^-x) without overflow.
     fn sigmoid64(x: f64) -> f64 {
         let e = (-x.abs()).exp();
-        if x >= 0.0 { 1.0 / (1.0 + e) } else { e / (1.0 + e) }
+        if x >= 0.0 {
+            1.0 / (1.0 + e)
+        } else {
+            e / (1.0 + e)
+        }
     }
 
     /// e/(1+e)² for e = e^-|x|: the logistic slope, accurate where it is tiny.
@@ -132,7 +136,11 @@ pub(crate) mod kernels {
         (z.max(0.0) + (-z.abs()).exp().ln_1p()) / p[0]
     }
     pub fn softplus_d(x: f64, p: &[f64; 4]) -> f64 {
-        if softplus_linear(x, p) { 1.0 } else { sigmoid64(p[0] * x) }
+        if softplus_linear(x, p) {
+            1.0
+        } else {
+            sigmoid64(p[0] * x)
+        }
     }
     pub fn sigmoid(x: f64, _: &[f64; 4]) -> f64 {
         sigmoid64(x)

@@ -23,7 +23,10 @@ pub(crate) fn check(
         let gi = gs.as_ref().map(|gs| gs[i]);
         let (want, bound) = match gi {
             None => (reference::forward_f64(act, xi as f64), bounds.forward_ulp),
-            Some(gi) => (reference::backward_f64(act, xi as f64, gi as f64), bounds.backward_ulp),
+            Some(gi) => (
+                reference::backward_f64(act, xi as f64, gi as f64),
+                bounds.backward_ulp,
+            ),
         };
         if !ulp::within(yi, want, bound) {
             return Err(Error::Mismatch {

@@ -39,8 +39,14 @@ fn non_default_parameters_match_the_reference() {
         Activation::LeakyRelu { alpha: -2.5 },
         Activation::Elu { alpha: 0.5 },
         Activation::Elu { alpha: 2.0 },
-        Activation::Softplus { beta: 1.0, threshold: 5.0 },
-        Activation::Softplus { beta: 2.0, threshold: 20.0 },
+        Activation::Softplus {
+            beta: 1.0,
+            threshold: 5.0,
+        },
+        Activation::Softplus {
+            beta: 2.0,
+            threshold: 20.0,
+        },
     ] {
         assert_matches_reference(&gpu, act, &xs, &gs);
     }
@@ -79,7 +85,9 @@ fn limits_kinks_and_nan_by_hand() {
         (Activation::Identity, -inf, -inf),
     ];
     for &(act, x, want) in forward {
-        let y = gpu.download(&gpu.forward(act, &gpu.upload(&[x]).unwrap()).unwrap()).unwrap();
+        let y = gpu
+            .download(&gpu.forward(act, &gpu.upload(&[x]).unwrap()).unwrap())
+            .unwrap();
         assert_eq!(y[0], want, "{act}({x})");
     }
     // Derivatives at the kinks, with grad_out = 1.
@@ -95,7 +103,9 @@ fn limits_kinks_and_nan_by_hand() {
     ];
     let one = gpu.upload(&[1.0]).unwrap();
     for &(act, x, want) in backward {
-        let d = gpu.download(&gpu.backward(act, &gpu.upload(&[x]).unwrap(), &one).unwrap()).unwrap();
+        let d = gpu
+            .download(&gpu.backward(act, &gpu.upload(&[x]).unwrap(), &one).unwrap())
+            .unwrap();
         assert_eq!(d[0], want, "{act}'({x})");
     }
     // NaN in gives NaN out, forward and backward, for every activation.
@@ -103,9 +113,15 @@ fn limits_kinks_and_nan_by_hand() {
     let g = gpu.upload(&[1.0, 1.0, f32::NAN]).unwrap();
     for act in Activation::ALL {
         let y = gpu.download(&gpu.forward(*act, &x).unwrap()).unwrap();
-        assert!(y[0].is_nan() && y[1].is_nan(), "{act} forward of NaN gave {y:?}");
+        assert!(
+            y[0].is_nan() && y[1].is_nan(),
+            "{act} forward of NaN gave {y:?}"
+        );
         let d = gpu.download(&gpu.backward(*act, &x, &g).unwrap()).unwrap();
-        assert!(d.iter().all(|v| v.is_nan()), "{act} backward with NaN gave {d:?}");
+        assert!(
+            d.iter().all(|v| v.is_nan()),
+            "{act} backward with NaN gave {d:?}"
+        );
     }
 }
 
@@ -127,9 +143,17 @@ fn accurate_tails() {
     let one = gpu.upload(&[1.0]).unwrap();
     for &(act, backward, x, want) in cases {
         let xb = gpu.upload(&[x]).unwrap();
-        let out = if backward { gpu.backward(act, &xb, &one) } else { gpu.forward(act, &xb) };
+        let out = if backward {
+            gpu.backward(act, &xb, &one)
+        } else {
+            gpu.forward(act, &xb)
+        };
         let got = gpu.download(&out.unwrap()).unwrap()[0];
-        let bound = if backward { act.bounds().backward_ulp } else { act.bounds().forward_ulp };
+        let bound = if backward {
+            act.bounds().backward_ulp
+        } else {
+            act.bounds().forward_ulp
+        };
         assert!(
             gpu_activations::ulp::error(got, want) <= bound,
             "{act} {} at {x}: {got:e} vs {want:e}",
@@ -145,14 +169,27 @@ fn named_methods_equal_the_table_forms() {
     let x = gpu.upload(&xs).unwrap();
     let g = gpu.upload(&grads(1000, 43)).unwrap();
     let d = |b: gpu_activations::GpuBuffer| -> Vec<u32> {
-        gpu.download(&b).unwrap().iter().map(|v| v.to_bits()).collect()
+        gpu.download(&b)
+            .unwrap()
+            .iter()
+            .map(|v| v.to_bits())
+            .collect()
     };
     let pairs = [
         (d(gpu.identity(&x).unwrap()), Activation::Identity),
         (d(gpu.relu(&x).unwrap()), Activation::Relu),
-        (d(gpu.leaky_relu(&x, 0.2).unwrap()), Activation::LeakyRelu { alpha: 0.2 }),
+        (
+            d(gpu.leaky_relu(&x, 0.2).unwrap()),
+            Activation::LeakyRelu { alpha: 0.2 },
+        ),
         (d(gpu.elu(&x, 0.7).unwrap()), Activation::Elu { alpha: 0.7 }),
-        (d(gpu.softplus(&x).unwrap()), Activation::Softplus { beta: 1.0, threshold: 20.0 }),
+        (
+            d(gpu.softplus(&x).unwrap()),
+            Activation::Softplus {
+                beta: 1.0,
+                threshold: 20.0,
+            },
+        ),
         (d(gpu.sigmoid(&x).unwrap()), Activation::Sigmoid),
         (d(gpu.tanh(&x).unwrap()), Activation::Tanh),
         (d(gpu.arctan(&x).unwrap()), Activation::Arctan),
@@ -161,17 +198,39 @@ fn named_methods_equal_the_table_forms() {
         assert_eq!(named, d(gpu.forward(act, &x).unwrap()), "{act} forward");
     }
     let pairs = [
-        (d(gpu.identity_backward(&x, &g).unwrap()), Activation::Identity),
+        (
+            d(gpu.identity_backward(&x, &g).unwrap()),
+            Activation::Identity,
+        ),
         (d(gpu.relu_backward(&x, &g).unwrap()), Activation::Relu),
-        (d(gpu.leaky_relu_backward(&x, &g, 0.2).unwrap()), Activation::LeakyRelu { alpha: 0.2 }),
-        (d(gpu.elu_backward(&x, &g, 0.7).unwrap()), Activation::Elu { alpha: 0.7 }),
-        (d(gpu.softplus_backward(&x, &g).unwrap()), Activation::Softplus { beta: 1.0, threshold: 20.0 }),
-        (d(gpu.sigmoid_backward(&x, &g).unwrap()), Activation::Sigmoid),
+        (
+            d(gpu.leaky_relu_backward(&x, &g, 0.2).unwrap()),
+            Activation::LeakyRelu { alpha: 0.2 },
+        ),
+        (
+            d(gpu.elu_backward(&x, &g, 0.7).unwrap()),
+            Activation::Elu { alpha: 0.7 },
+        ),
+        (
+            d(gpu.softplus_backward(&x, &g).unwrap()),
+            Activation::Softplus {
+                beta: 1.0,
+                threshold: 20.0,
+            },
+        ),
+        (
+            d(gpu.sigmoid_backward(&x, &g).unwrap()),
+            Activation::Sigmoid,
+        ),
         (d(gpu.tanh_backward(&x, &g).unwrap()), Activation::Tanh),
         (d(gpu.arctan_backward(&x, &g).unwrap()), Activation::Arctan),
     ];
     for (named, act) in pairs {
-        assert_eq!(named, d(gpu.backward(act, &x, &g).unwrap()), "{act} backward");
+        assert_eq!(
+            named,
+            d(gpu.backward(act, &x, &g).unwrap()),
+            "{act} backward"
+        );
     }
 }
 
@@ -195,7 +254,10 @@ fn inputs_are_never_modified() {
 fn tutorial_outputs_on_the_gpu() {
     let gpu = gpu();
     let x = gpu.upload(&[1.0, -10.0, 0.0, 15.0, -20.0]).unwrap();
-    assert_eq!(gpu.download(&gpu.relu(&x).unwrap()).unwrap(), [1.0, 0.0, 0.0, 15.0, 0.0]);
+    assert_eq!(
+        gpu.download(&gpu.relu(&x).unwrap()).unwrap(),
+        [1.0, 0.0, 0.0, 15.0, 0.0]
+    );
     // 0.01f32 * -10 is an exact tie between two f32s; round-to-even gives -0.099999994.
     let leaky = gpu.download(&gpu.leaky_relu(&x, 0.01).unwrap()).unwrap();
     assert_eq!(leaky, [1.0, 0.01f32 * -10.0, 0.0, 15.0, 0.01f32 * -20.0]);
@@ -231,10 +293,12 @@ fn operations_can_be_shared_across_threads() {
 #[test]
 fn huge_gradients_times_tiny_derivatives() {
     let gpu = gpu();
-    let xs: Vec<f32> = [-95.0f32, -100.0, -150.0, -177.0, 45.0, 50.0, 60.0, 1e20, -3e38, 3e38]
-        .iter()
-        .flat_map(|&x| [x; 4])
-        .collect();
+    let xs: Vec<f32> = [
+        -95.0f32, -100.0, -150.0, -177.0, 45.0, 50.0, 60.0, 1e20, -3e38, 3e38,
+    ]
+    .iter()
+    .flat_map(|&x| [x; 4])
+    .collect();
     let gs: Vec<f32> = (0..xs.len())
         .map(|i| [1e30f32, -3e38, 2f32.powi(100), 1.5][i % 4])
         .collect();
@@ -246,6 +310,11 @@ fn huge_gradients_times_tiny_derivatives() {
         .map(|g| if g.is_nan() { 1.0 } else { g })
         .collect();
     for act in Activation::ALL {
-        assert_matches_reference(&gpu, *act, &random_values(1 << 14, 78), &random_exponent_grads);
+        assert_matches_reference(
+            &gpu,
+            *act,
+            &random_values(1 << 14, 78),
+            &random_exponent_grads,
+        );
     }
 }

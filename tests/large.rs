@@ -10,7 +10,9 @@ fn tensor_over_33_554_432_elements_is_processed_in_several_bindings() {
     let gpu = common::gpu();
     let n = 33_554_432 + 5;
     // Values that differ along the tensor, so a binding at the wrong offset shows.
-    let xs: Vec<f32> = (0..n).map(|i| ((i % 1_000_003) as f32 - 500_000.0) * 1e-4).collect();
+    let xs: Vec<f32> = (0..n)
+        .map(|i| ((i % 1_000_003) as f32 - 500_000.0) * 1e-4)
+        .collect();
     let gs: Vec<f32> = (0..n).map(|i| 1.0 + (i % 7) as f32 * 0.125).collect();
     let x = gpu.upload(&xs).unwrap();
     let g = gpu.upload(&gs).unwrap();
@@ -21,7 +23,10 @@ fn tensor_over_33_554_432_elements_is_processed_in_several_bindings() {
         let b = act.bounds();
         for i in 0..n {
             let x = xs[i] as f64;
-            assert!(ulp::within(y[i], reference::forward_f64(act, x), b.forward_ulp), "{act} y[{i}]");
+            assert!(
+                ulp::within(y[i], reference::forward_f64(act, x), b.forward_ulp),
+                "{act} y[{i}]"
+            );
             let want = reference::backward_f64(act, x, gs[i] as f64);
             assert!(ulp::within(d[i], want, b.backward_ulp), "{act} dx[{i}]");
         }

@@ -34,7 +34,12 @@ fn tutorial_outputs() {
     );
     let leaky: Vec<String> = inputs
         .iter()
-        .map(|&x| format!("Applying Leaky Relu on ({x:.1}) gives {:.1}", r::leaky_relu(x, 0.01)))
+        .map(|&x| {
+            format!(
+                "Applying Leaky Relu on ({x:.1}) gives {:.1}",
+                r::leaky_relu(x, 0.01)
+            )
+        })
         .collect();
     assert_eq!(
         leaky,
@@ -59,7 +64,14 @@ fn limits_at_infinity_and_nan() {
     assert_eq!(r::arctan(inf), std::f32::consts::FRAC_PI_2);
     assert_eq!(r::arctan(-inf), -std::f32::consts::FRAC_PI_2);
     assert_eq!((r::softplus(-inf), r::softplus(inf)), (0.0, inf));
-    assert_eq!((r::sigmoid_grad(inf), r::tanh_grad(-inf), r::arctan_grad(inf)), (0.0, 0.0, 0.0));
+    assert_eq!(
+        (
+            r::sigmoid_grad(inf),
+            r::tanh_grad(-inf),
+            r::arctan_grad(inf)
+        ),
+        (0.0, 0.0, 0.0)
+    );
     for act in Activation::ALL {
         assert!(r::forward(*act, f32::NAN).is_nan(), "{act}");
         assert!(r::backward(*act, f32::NAN, 1.0).is_nan(), "{act}");
@@ -96,9 +108,15 @@ fn hand_derived_values() {
     assert!(close(r::tanh(1e-6), 1e-6 - 1e-18 / 3.0));
     // Tails: ln(1 + ε) = ε - ε²/2, σ'(x) = e^-x/(1 + e^-x)², tanh'(x) = 4e^-2x/(1 + e^-2x)².
     assert!(close(r::softplus(-30.0), e30 - e30 * e30 / 2.0));
-    assert!(close(r::sigmoid_grad(30.0), e30 / ((1.0 + e30) * (1.0 + e30))));
+    assert!(close(
+        r::sigmoid_grad(30.0),
+        e30 / ((1.0 + e30) * (1.0 + e30))
+    ));
     let e20 = exp_by_product(-20);
-    assert!(close(r::tanh_grad(10.0), 4.0 * e20 / ((1.0 + e20) * (1.0 + e20))));
+    assert!(close(
+        r::tanh_grad(10.0),
+        4.0 * e20 / ((1.0 + e20) * (1.0 + e20))
+    ));
     assert!((r::sigmoid_grad(30.0) as f64 - 9.3576e-14).abs() < 1e-17);
     assert!((r::tanh_grad(10.0) as f64 - 8.2446e-9).abs() < 1e-12);
     assert!(close(r::arctan_grad(1e19), 1e-38)); // 1/(1 + x²) with x² = 1e38
@@ -111,8 +129,14 @@ fn derivatives_match_central_differences_of_the_forward_reference() {
         Activation::Relu,
         Activation::LeakyRelu { alpha: 0.1 },
         Activation::Elu { alpha: 1.3 },
-        Activation::Softplus { beta: 1.0, threshold: 20.0 },
-        Activation::Softplus { beta: 2.0, threshold: 4.0 }, // linear from x = 2
+        Activation::Softplus {
+            beta: 1.0,
+            threshold: 20.0,
+        },
+        Activation::Softplus {
+            beta: 2.0,
+            threshold: 4.0,
+        }, // linear from x = 2
         Activation::Sigmoid,
         Activation::Tanh,
         Activation::Arctan,
@@ -124,7 +148,10 @@ fn derivatives_match_central_differences_of_the_forward_reference() {
             let h = 1e-5 * f64::max(1.0, f64::abs(x));
             let fd = (r::forward_f64(act, x + h) - r::forward_f64(act, x - h)) / (2.0 * h);
             let d = r::derivative_f64(act, x);
-            assert!((fd - d).abs() <= 1e-8 * d.abs().max(1e-3), "{act}'({x}): {d} vs finite difference {fd}");
+            assert!(
+                (fd - d).abs() <= 1e-8 * d.abs().max(1e-3),
+                "{act}'({x}): {d} vs finite difference {fd}"
+            );
         }
     }
 }

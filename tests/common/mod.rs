@@ -11,11 +11,17 @@ pub fn gpu() -> GpuActivations {
             assert!(g.verify(), "tests run with verification on (debug build)");
             if let Some(wanted) = wgpu::Backends::from_env() {
                 let got = g.adapter_info().backend;
-                assert!(wanted.contains(got.into()), "WGPU_BACKEND asks for {wanted:?}, got {got:?}");
+                assert!(
+                    wanted.contains(got.into()),
+                    "WGPU_BACKEND asks for {wanted:?}, got {got:?}"
+                );
             }
             g
         }
-        Err(e) => panic!("GPU tests need an adapter (CI={:?}): {e}", std::env::var("CI").ok()),
+        Err(e) => panic!(
+            "GPU tests need an adapter (CI={:?}): {e}",
+            std::env::var("CI").ok()
+        ),
     }
 }
 
@@ -25,7 +31,7 @@ pub fn specials() -> Vec<f32> {
         0.0,
         f32::INFINITY,
         f32::NAN,
-        f32::from_bits(1),          // smallest subnormal
+        f32::from_bits(1),           // smallest subnormal
         f32::from_bits(0x0040_0000), // a mid subnormal
         f32::MIN_POSITIVE,
         1e-7,
