@@ -10,6 +10,7 @@
 //! assert_eq!(reference::relu(-2.0), 0.0);
 //! assert_eq!(reference::leaky_relu(-10.0, 0.01), 0.01f32 * -10.0);
 //! assert_eq!(reference::sigmoid(0.0), 0.5);
+//! assert_eq!(reference::leaky_relu_backward(-3.0, 2.0, 0.25), 0.5);
 //! assert!((reference::tanh_grad(10.0) - 8.2446e-9).abs() < 1e-12);
 //! ```
 
@@ -60,7 +61,8 @@ fn params_f64(act: Activation) -> [f64; 4] {
     act.params().map(f64::from)
 }
 
-/// Generates `name(x, params) -> f32` and `name_grad(x, params) -> f32` for every named activation.
+/// Generates `name(x, params)`, `name_grad(x, params)` (f′) and `name_backward(x, grad_out,
+/// params)` for every named activation.
 #[macro_export]
 #[doc(hidden)]
 macro_rules! reference_fns {
@@ -73,6 +75,10 @@ macro_rules! reference_fns {
             #[doc = concat!("f′(x) for ", $doc, ", in float64 rounded to f32.")]
             pub fn $grad(x: f32 $(, $p: f32)*) -> f32 {
                 derivative($crate::Activation::$variant $({ $($body)* })?, x)
+            }
+            #[doc = concat!("`grad_out · f′(x)` for ", $doc, ", in float64 rounded to f32: what the GPU's `", stringify!($bwd), "` must return.")]
+            pub fn $bwd(x: f32, grad_out: f32 $(, $p: f32)*) -> f32 {
+                backward($crate::Activation::$variant $({ $($body)* })?, x, grad_out)
             }
         )*
     };

@@ -82,6 +82,8 @@ fn limits_at_infinity_and_nan() {
 #[test]
 fn pytorch_conventions_at_the_kinks() {
     assert_eq!(r::relu_grad(0.0), 0.0);
+    assert_eq!(r::relu_backward(0.0, 5.0), 0.0);
+    assert_eq!(r::elu_backward(0.0, 3.0, 2.0), 6.0);
     assert_eq!(r::leaky_relu_grad(0.0, 0.01), 0.01);
     assert_eq!(r::elu_grad(0.0, 2.0), 2.0); // negative branch: alpha * e^0
     assert_eq!(r::softplus(21.0), 21.0); // linear past the threshold
