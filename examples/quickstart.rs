@@ -14,15 +14,9 @@ fn one_decimal(v: f32) -> String {
 fn main() -> Result<(), gpu_activations::Error> {
     env_logger::init();
     // Verification on even in release: every result below is checked against the reference.
-    let gpu = GpuActivations::with_options(Options {
-        verify: true,
-        ..Options::from_env()
-    })?;
+    let gpu = GpuActivations::with_options(Options { verify: true, ..Options::from_env() })?;
     let info = gpu.adapter_info();
-    println!(
-        "adapter: {} ({:?}, {:?})\n",
-        info.name, info.backend, info.device_type
-    );
+    println!("adapter: {} ({:?}, {:?})\n", info.name, info.backend, info.device_type);
 
     let inputs = [1.0f32, -10.0, 0.0, 15.0, -20.0];
     let x = gpu.upload(&inputs)?;
@@ -30,11 +24,7 @@ fn main() -> Result<(), gpu_activations::Error> {
     let leaky = gpu.download(&gpu.leaky_relu(&x, 0.01)?)?;
     for (name, ys) in [("Relu", &relu), ("Leaky Relu", &leaky)] {
         for (x, y) in inputs.iter().zip(ys) {
-            println!(
-                "Applying {name} on ({}) gives {}",
-                one_decimal(*x),
-                one_decimal(*y)
-            );
+            println!("Applying {name} on ({}) gives {}", one_decimal(*x), one_decimal(*y));
         }
         println!();
     }
@@ -44,21 +34,12 @@ fn main() -> Result<(), gpu_activations::Error> {
     let x = gpu.upload(&xs)?;
     let g = gpu.upload(&ones)?;
     let mut worst = (0.0f64, "");
-    println!(
-        "{:<12} {:>10} {:>14} {:>14}",
-        "activation", "x", "f(x)", "f'(x)"
-    );
+    println!("{:<12} {:>10} {:>14} {:>14}", "activation", "x", "f(x)", "f'(x)");
     for act in Activation::ALL {
         let y = gpu.download(&gpu.forward(*act, &x)?)?;
         let d = gpu.download(&gpu.backward(*act, &x, &g)?)?;
         for i in 0..xs.len() {
-            println!(
-                "{:<12} {:>10} {:>14.7e} {:>14.7e}",
-                act.name(),
-                xs[i],
-                y[i],
-                d[i]
-            );
+            println!("{:<12} {:>10} {:>14.7e} {:>14.7e}", act.name(), xs[i], y[i], d[i]);
             let fe = ulp::measured(y[i], reference::forward_f64(*act, xs[i] as f64));
             let be = ulp::measured(d[i], reference::backward_f64(*act, xs[i] as f64, 1.0));
             if fe.max(be) > worst.0 {

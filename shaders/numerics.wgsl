@@ -67,9 +67,9 @@ fn plain(m: f32) -> Parts {
 }
 
 // g * (m * 2^k) with one rounding wherever the true product is a normal f32, even when m * 2^k
-// alone would underflow.
+// alone would underflow or overflow.
 fn times_parts(g: f32, d: Parts) -> f32 {
-    if (d.k >= -60) {
+    if (abs(d.k) <= 60) {
         return g * scale2(d.m, d.k);
     }
     let b = bitcast<u32>(d.m);
@@ -97,6 +97,61 @@ fn exp_parts(x: f32) -> Parts {
     }
     let red = reduce_ln2(x);
     return Parts(1.0 + expm1_reduced(red.m), red.k);
+}
+
+// e^(hi + lo) = m * 2^k for an argument carried as a sum (|lo| much smaller than |hi|), so that
+// a rounded product or quotient in the exponent costs no accuracy.
+fn exp_sum_parts(hi: f32, lo: f32) -> Parts {
+    if (hi < -745.13318) {
+        return Parts(0.0, 0);
+    }
+    if (hi < -280.0) {
+        return Parts(1.0, -500);
+    }
+    if (hi > 500.0) {
+        return Parts(1.0, 500); // a token: no non-zero f32 times it is finite
+    }
+    let kf = round(hi * LOG2E);
+    let r = ((hi - kf * LN2_HI) - kf * LN2_LO) + lo;
+    return Parts(1.0 + expm1_reduced(r), i32(kf));
+}
+
+// The leading 12 significant bits of a (the rest masked off): products of two such halves
+// are exact in f32.
+fn hi12(a: f32) -> f32 {
+    return bitcast<f32>(bitcast<u32>(a) & 0xfffff000u);
+}
+
+// a * b as hi + lo: hi exact, lo the remaining (small) part, rounded once.
+fn mul_exact(a: f32, b: f32) -> vec2<f32> {
+    let ah = hi12(a);
+    let al = a - ah;
+    let bh = hi12(b);
+    let bl = b - bh;
+    return vec2<f32>(ah * bh, (ah * bl + al * bh) + al * bl);
+}
+
+// x / y as hi + lo: hi the rounded quotient, lo the correction from the exact remainder.
+fn div_exact(x: f32, y: f32) -> vec2<f32> {
+    let q = x / y;
+    let p = mul_exact(q, y);
+    return vec2<f32>(q, ((x - p.x) - p.y) / y);
+}
+
+// 1 / a^2 for finite |a| >= 2^40 as parts (a = f * 2^e, so 1/a^2 = (1/f^2) * 2^-2e): it stays
+// exact where it would underflow; 0 for a = +-inf.
+fn recip_square_parts(a: f32) -> Parts {
+    let b = bitcast<u32>(a);
+    if ((b & 0x7fffffffu) == 0x7f800000u) {
+        return plain(0.0);
+    }
+    let e = i32((b >> 23u) & 0xffu) - 126;                 // |a| = f * 2^e
+    let f = bitcast<f32>((b & 0x007fffffu) | 0x3f000000u); // f in [0.5, 1)
+    return Parts(1.0 / (f * f), -2 * e);
+}
+
+fn is_inf(x: f32) -> bool {
+    return (bitcast<u32>(x) & 0x7fffffffu) == 0x7f800000u;
 }
 
 // e^x, within about 1 ULP over the whole range; +inf above ln(f32::MAX), 0 below underflow.

@@ -1,19 +1,24 @@
-// f(x) = ln(1 + e^(beta x)) / beta, and x where beta x > threshold; f'(x) = sigmoid(beta x).
-// beta = params.p.x, threshold = params.p.y
+// f(x) = ln(1 + e^z) / beta with z = beta x, and x where z > threshold (compared in f32, as
+// PyTorch does); f'(x) = sigmoid(z). beta = params.p.x, threshold = params.p.y.
+// z is carried as an exact sum hi + lo so that e^-|z| keeps full accuracy for any beta.
 fn act_f(x: f32) -> f32 {
     let beta = params.p.x;
-    let z = beta * x;
-    let y = (max(z, 0.0) + log1p_acc(exp_acc(-abs(z)))) / beta;
-    return select(y, x, z > params.p.y);
+    let z = mul_exact(beta, x);
+    let s = select(1.0, -1.0, z.x > 0.0); // e^-|z| = e^(s z)
+    let p = exp_sum_parts(s * z.x, s * z.y);
+    let y = (max(beta * x, 0.0) + log1p_acc(scale2(p.m, p.k))) / beta;
+    return select(y, x, beta * x > params.p.y);
 }
 
 fn act_df(x: f32) -> Parts {
-    let z = params.p.x * x;
-    if (z > params.p.y) {
+    let beta = params.p.x;
+    if (beta * x > params.p.y) {
         return plain(1.0);
     }
-    if (z < 0.0) {
-        return sigmoid_neg_parts(z);
+    let z = mul_exact(beta, x);
+    if (z.x < 0.0) {
+        let p = exp_sum_parts(z.x, z.y); // sigmoid(z) = e^z / (1 + e^z)
+        return Parts(p.m / (1.0 + scale2(p.m, p.k)), p.k);
     }
-    return plain(sigmoid_acc(z));
+    return plain(sigmoid_acc(z.x + z.y));
 }

@@ -68,9 +68,7 @@ impl GpuActivations {
         let max_dim = self.limits.max_compute_workgroups_per_dimension;
         let mut enc = self
             .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                label: Some(act.name()),
-            });
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(act.name()) });
         {
             let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
                 label: Some(act.name()),
@@ -87,32 +85,19 @@ impl GpuActivations {
                     pad: [0; 2],
                     p: act.params(),
                 };
-                let uniform = self
-                    .device
-                    .create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                        label: Some("gpu-activations params"),
-                        contents: bytemuck::bytes_of(&params),
-                        usage: wgpu::BufferUsages::UNIFORM,
-                    });
+                let uniform = self.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                    label: Some("gpu-activations params"),
+                    contents: bytemuck::bytes_of(&params),
+                    usage: wgpu::BufferUsages::UNIFORM,
+                });
                 let mut entries = vec![
-                    wgpu::BindGroupEntry {
-                        binding: 0,
-                        resource: uniform.as_entire_binding(),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 1,
-                        resource: binding(x, start, n4),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 2,
-                        resource: binding(y, start, n4),
-                    },
+                    wgpu::BindGroupEntry { binding: 0, resource: uniform.as_entire_binding() },
+                    wgpu::BindGroupEntry { binding: 1, resource: binding(x, start, n4) },
+                    wgpu::BindGroupEntry { binding: 2, resource: binding(y, start, n4) },
                 ];
                 if let Some(g) = g {
-                    entries.push(wgpu::BindGroupEntry {
-                        binding: 3,
-                        resource: binding(g, start, n4),
-                    });
+                    entries
+                        .push(wgpu::BindGroupEntry { binding: 3, resource: binding(g, start, n4) });
                 }
                 let bind_group = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
                     label: Some(act.name()),

@@ -76,10 +76,7 @@ impl GpuActivations {
                 adapters
                     .into_iter()
                     .find(|a| a.get_info().name.to_lowercase().contains(&needle))
-                    .ok_or_else(|| Error::AdapterNotFound {
-                        wanted: wanted.clone(),
-                        available,
-                    })?
+                    .ok_or_else(|| Error::AdapterNotFound { wanted: wanted.clone(), available })?
             }
             None => instance
                 .request_adapter(&wgpu::RequestAdapterOptions {
@@ -87,9 +84,7 @@ impl GpuActivations {
                     ..Default::default()
                 })
                 .await
-                .map_err(|_| Error::NoAdapter {
-                    backends: format!("{:?}", opts.backends),
-                })?,
+                .map_err(|_| Error::NoAdapter { backends: format!("{:?}", opts.backends) })?,
         };
         let (device, queue) = adapter
             .request_device(&wgpu::DeviceDescriptor {
@@ -156,19 +151,12 @@ impl GpuActivations {
         let buffer = self.create_storage(data.len(), true)?;
         {
             // A buffer mapped at creation starts zeroed, so the vec4 padding needs no write.
-            let mut view = buffer
-                .slice(..)
-                .get_mapped_range_mut()
-                .map_err(|e| Error::Gpu(e.to_string()))?;
-            view.slice(..std::mem::size_of_val(data))
-                .copy_from_slice(bytemuck::cast_slice(data));
+            let mut view =
+                buffer.slice(..).get_mapped_range_mut().map_err(|e| Error::Gpu(e.to_string()))?;
+            view.slice(..std::mem::size_of_val(data)).copy_from_slice(bytemuck::cast_slice(data));
         }
         buffer.unmap();
-        Ok(GpuBuffer {
-            buffer,
-            len: data.len(),
-            owner: self.id,
-        })
+        Ok(GpuBuffer { buffer, len: data.len(), owner: self.id })
     }
 
     /// Waits for all queued work on the buffer and copies it to the host.
@@ -197,10 +185,8 @@ impl GpuActivations {
             .ok_or_else(|| Error::Readback("map callback dropped".into()))?
             .map_err(|e| Error::Readback(e.to_string()))?;
         let out = {
-            let view = staging
-                .slice(..)
-                .get_mapped_range()
-                .map_err(|e| Error::Readback(e.to_string()))?;
+            let view =
+                staging.slice(..).get_mapped_range().map_err(|e| Error::Readback(e.to_string()))?;
             bytemuck::cast_slice::<u8, f32>(&view)[..buf.len].to_vec()
         };
         staging.unmap();
@@ -279,30 +265,18 @@ impl GpuActivations {
         self.check_owner(x, "x")?;
         self.check_owner(other, what)?;
         if other.len != x.len {
-            return Err(Error::LengthMismatch {
-                what,
-                got: other.len,
-                expected: x.len,
-            });
+            return Err(Error::LengthMismatch { what, got: other.len, expected: x.len });
         }
         Ok(())
     }
 
     fn check_owner(&self, buf: &GpuBuffer, what: &'static str) -> Result<(), Error> {
-        if buf.owner == self.id {
-            Ok(())
-        } else {
-            Err(Error::WrongDevice { what })
-        }
+        if buf.owner == self.id { Ok(()) } else { Err(Error::WrongDevice { what }) }
     }
 
     fn create_output(&self, len: usize) -> Result<GpuBuffer, Error> {
         let buffer = self.create_storage(len, false)?;
-        Ok(GpuBuffer {
-            buffer,
-            len,
-            owner: self.id,
-        })
+        Ok(GpuBuffer { buffer, len, owner: self.id })
     }
 
     /// A storage buffer for `len` floats, padded to whole vec4s, with size and memory errors
@@ -334,21 +308,13 @@ impl GpuActivations {
     /// Blocks until submission `idx` (or everything) is done, then reports any device error.
     pub(crate) fn wait(&self, idx: Option<wgpu::SubmissionIndex>) -> Result<(), Error> {
         self.device
-            .poll(wgpu::PollType::Wait {
-                submission_index: idx,
-                timeout: None,
-            })
+            .poll(wgpu::PollType::Wait { submission_index: idx, timeout: None })
             .map_err(|e| Error::Gpu(e.to_string()))?;
         self.take_device_error()
     }
 
     pub(crate) fn take_device_error(&self) -> Result<(), Error> {
-        match self
-            .uncaptured
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take()
-        {
+        match self.uncaptured.lock().unwrap_or_else(|p| p.into_inner()).take() {
             Some(msg) => Err(Error::Gpu(msg)),
             None => Ok(()),
         }

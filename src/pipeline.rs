@@ -28,11 +28,7 @@ impl Direction {
 
 /// The full WGSL module for one activation: shared numerics, the activation's snippet, the kernel.
 pub fn shader_source(act: Activation) -> String {
-    format!(
-        "{NUMERICS}\n// ---- {}\n{}\n{KERNEL}",
-        act.name(),
-        act.spec().wgsl
-    )
+    format!("{NUMERICS}\n// ---- {}\n{}\n{KERNEL}", act.name(), act.spec().wgsl)
 }
 
 pub(crate) struct Pipeline {

@@ -92,11 +92,7 @@ pub(crate) mod kernels {
     /// 1/(1 + e^-x) without overflow.
     fn sigmoid64(x: f64) -> f64 {
         let e = (-x.abs()).exp();
-        if x >= 0.0 {
-            1.0 / (1.0 + e)
-        } else {
-            e / (1.0 + e)
-        }
+        if x >= 0.0 { 1.0 / (1.0 + e) } else { e / (1.0 + e) }
     }
 
     /// e/(1+e)² for e = e^-|x|: the logistic slope, accurate where it is tiny.
@@ -142,11 +138,7 @@ pub(crate) mod kernels {
         (z.max(0.0) + (-z.abs()).exp().ln_1p()) / p[0]
     }
     pub fn softplus_d(x: f64, p: &[f64; 4]) -> f64 {
-        if softplus_linear(x, p) {
-            1.0
-        } else {
-            sigmoid64(p[0] * x)
-        }
+        if softplus_linear(x, p) { 1.0 } else { sigmoid64(p[0] * x) }
     }
     pub fn sigmoid(x: f64, _: &[f64; 4]) -> f64 {
         sigmoid64(x)
@@ -166,5 +158,121 @@ pub(crate) mod kernels {
     }
     pub fn arctan_d(x: f64, _: &[f64; 4]) -> f64 {
         1.0 / (1.0 + x * x)
+    }
+
+    /// softplus with β = 1, no threshold: max(x, 0) + ln(1 + e^-|x|).
+    fn softplus64(x: f64) -> f64 {
+        x.max(0.0) + (-x.abs()).exp().ln_1p()
+    }
+
+    /// x·y where y → 0 as x → ±∞ faster than x grows: 0 once y has underflowed.
+    fn times_vanishing(x: f64, y: f64) -> f64 {
+        if y == 0.0 { 0.0 } else { x * y }
+    }
+
+    pub fn silu(x: f64, _: &[f64; 4]) -> f64 {
+        times_vanishing(x, sigmoid64(x))
+    }
+    pub fn silu_d(x: f64, _: &[f64; 4]) -> f64 {
+        times_vanishing(1.0 + times_vanishing(x, sigmoid64(-x)), sigmoid64(x))
+    }
+    pub fn mish(x: f64, _: &[f64; 4]) -> f64 {
+        times_vanishing(x, softplus64(x).tanh())
+    }
+    pub fn mish_d(x: f64, _: &[f64; 4]) -> f64 {
+        let sp = softplus64(x);
+        let sech = 1.0 / sp.cosh();
+        let tail = times_vanishing(x, sech * sech * sigmoid64(x));
+        sp.tanh() + tail
+    }
+
+    /// PyTorch's SELU constants.
+    const SELU_ALPHA: f64 = 1.673_263_242_354_377_284_817_042_991_671_7;
+    const SELU_SCALE: f64 = 1.050_700_987_355_480_493_419_334_985_294_6;
+
+    pub fn selu(x: f64, _: &[f64; 4]) -> f64 {
+        SELU_SCALE * if x > 0.0 { x } else { SELU_ALPHA * x.exp_m1() }
+    }
+    pub fn selu_d(x: f64, _: &[f64; 4]) -> f64 {
+        SELU_SCALE * if x > 0.0 { 1.0 } else { SELU_ALPHA * x.exp() }
+    }
+    pub fn celu(x: f64, p: &[f64; 4]) -> f64 {
+        if x > 0.0 { x } else { p[0] * (x / p[0]).exp_m1() }
+    }
+    pub fn celu_d(x: f64, p: &[f64; 4]) -> f64 {
+        if x > 0.0 { 1.0 } else { (x / p[0]).exp() }
+    }
+    pub fn softsign(x: f64, _: &[f64; 4]) -> f64 {
+        if x.is_infinite() { x.signum() } else { x / (1.0 + x.abs()) }
+    }
+    pub fn softsign_d(x: f64, _: &[f64; 4]) -> f64 {
+        let d = 1.0 + x.abs();
+        1.0 / (d * d)
+    }
+    pub fn hardtanh(x: f64, p: &[f64; 4]) -> f64 {
+        if x < p[0] {
+            p[0]
+        } else if x > p[1] {
+            p[1]
+        } else {
+            x
+        }
+    }
+    pub fn hardtanh_d(x: f64, p: &[f64; 4]) -> f64 {
+        if x > p[0] && x < p[1] { 1.0 } else { 0.0 }
+    }
+    pub fn relu6(x: f64, _: &[f64; 4]) -> f64 {
+        hardtanh(x, &[0.0, 6.0, 0.0, 0.0])
+    }
+    pub fn relu6_d(x: f64, _: &[f64; 4]) -> f64 {
+        hardtanh_d(x, &[0.0, 6.0, 0.0, 0.0])
+    }
+    pub fn hardsigmoid(x: f64, _: &[f64; 4]) -> f64 {
+        relu6(x + 3.0, &[0.0; 4]) / 6.0
+    }
+    pub fn hardsigmoid_d(x: f64, _: &[f64; 4]) -> f64 {
+        if x > -3.0 && x < 3.0 { 1.0 / 6.0 } else { 0.0 }
+    }
+    pub fn hardswish(x: f64, _: &[f64; 4]) -> f64 {
+        if x <= -3.0 { 0.0 } else { x * relu6(x + 3.0, &[0.0; 4]) / 6.0 }
+    }
+    pub fn hardswish_d(x: f64, _: &[f64; 4]) -> f64 {
+        if x < -3.0 {
+            0.0
+        } else if x <= 3.0 {
+            (2.0 * x + 3.0) / 6.0
+        } else {
+            1.0
+        }
+    }
+    pub fn logsigmoid(x: f64, _: &[f64; 4]) -> f64 {
+        -softplus64(-x)
+    }
+    pub fn logsigmoid_d(x: f64, _: &[f64; 4]) -> f64 {
+        sigmoid64(-x)
+    }
+    pub fn softshrink(x: f64, p: &[f64; 4]) -> f64 {
+        if x > p[0] {
+            x - p[0]
+        } else if x < -p[0] {
+            x + p[0]
+        } else {
+            0.0
+        }
+    }
+    pub fn softshrink_d(x: f64, p: &[f64; 4]) -> f64 {
+        if x >= -p[0] && x <= p[0] { 0.0 } else { 1.0 }
+    }
+    pub fn hardshrink(x: f64, p: &[f64; 4]) -> f64 {
+        if x >= -p[0] && x <= p[0] { 0.0 } else { x }
+    }
+    pub fn hardshrink_d(x: f64, p: &[f64; 4]) -> f64 {
+        softshrink_d(x, p)
+    }
+    pub fn threshold(x: f64, p: &[f64; 4]) -> f64 {
+        if x > p[0] { x } else { p[1] }
+    }
+    pub fn threshold_d(x: f64, p: &[f64; 4]) -> f64 {
+        if x > p[0] { 1.0 } else { 0.0 }
     }
 }

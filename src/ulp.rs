@@ -27,11 +27,7 @@ pub fn ulp_of(v: f64) -> f64 {
 /// compare equal.
 pub fn error(got: f32, want: f64) -> f64 {
     if want.is_nan() || got.is_nan() {
-        return if want.is_nan() && got.is_nan() {
-            0.0
-        } else {
-            f64::INFINITY
-        };
+        return if want.is_nan() && got.is_nan() { 0.0 } else { f64::INFINITY };
     }
     let rounded = want as f32;
     if rounded.is_infinite() || got.is_infinite() {
@@ -52,11 +48,7 @@ pub fn within(got: f32, want: f64, bound: f64) -> bool {
 /// [`error`], but 0 where [`within`] accepts a flushed underflow: the figure the accuracy tables
 /// report.
 pub fn measured(got: f32, want: f64) -> f64 {
-    if within(got, want, 0.0) {
-        0.0
-    } else {
-        error(got, want)
-    }
+    if within(got, want, 0.0) { 0.0 } else { error(got, want) }
 }
 
 /// Running maximum and mean of ULP errors, with the input where the maximum occurred.
@@ -82,7 +74,11 @@ pub struct Stats {
 impl Stats {
     /// Counts one result `got` for input `x` against the exact value `want`.
     pub fn add(&mut self, x: f32, got: f32, want: f64) {
-        let e = measured(got, want);
+        self.add_error(x, measured(got, want));
+    }
+
+    /// Counts one error `e` (in whatever unit these statistics keep) seen at input `x`.
+    pub fn add_error(&mut self, x: f32, e: f64) {
         if e > self.max || (e.is_nan() && !self.max.is_nan()) {
             self.max = e;
             self.worst_input = x;
@@ -105,10 +101,6 @@ impl Stats {
 
     /// Mean error over the results counted (0 if none).
     pub fn mean(&self) -> f64 {
-        if self.count == 0 {
-            0.0
-        } else {
-            self.sum / self.count as f64
-        }
+        if self.count == 0 { 0.0 } else { self.sum / self.count as f64 }
     }
 }

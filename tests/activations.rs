@@ -39,14 +39,8 @@ fn non_default_parameters_match_the_reference() {
         Activation::LeakyRelu { alpha: -2.5 },
         Activation::Elu { alpha: 0.5 },
         Activation::Elu { alpha: 2.0 },
-        Activation::Softplus {
-            beta: 1.0,
-            threshold: 5.0,
-        },
-        Activation::Softplus {
-            beta: 2.0,
-            threshold: 20.0,
-        },
+        Activation::Softplus { beta: 1.0, threshold: 5.0 },
+        Activation::Softplus { beta: 2.0, threshold: 20.0 },
     ] {
         assert_matches_reference(&gpu, act, &xs, &gs);
     }
@@ -83,11 +77,28 @@ fn limits_kinks_and_nan_by_hand() {
         (Activation::Relu, -inf, 0.0), (Activation::Relu, inf, inf),
         (Activation::LeakyRelu { alpha: 0.01 }, -inf, -inf),
         (Activation::Identity, -inf, -inf),
+        (Activation::Silu, -inf, 0.0), (Activation::Silu, inf, inf),
+        (Activation::Mish, -inf, 0.0), (Activation::Mish, inf, inf),
+        (Activation::Selu, -inf, -1.758_099_3), (Activation::Selu, inf, inf),
+        (Activation::Celu { alpha: 2.0 }, -inf, -2.0), (Activation::Celu { alpha: 2.0 }, inf, inf),
+        (Activation::Softsign, -inf, -1.0), (Activation::Softsign, inf, 1.0),
+        (Activation::Hardtanh { min_val: -2.0, max_val: 3.0 }, -inf, -2.0),
+        (Activation::Hardtanh { min_val: -2.0, max_val: 3.0 }, inf, 3.0),
+        (Activation::Relu6, -inf, 0.0), (Activation::Relu6, inf, 6.0), (Activation::Relu6, 7.0, 6.0),
+        (Activation::Hardsigmoid, -inf, 0.0), (Activation::Hardsigmoid, inf, 1.0),
+        (Activation::Hardsigmoid, 0.0, 0.5),
+        (Activation::Hardswish, -inf, 0.0), (Activation::Hardswish, inf, inf),
+        (Activation::Hardswish, -3.0, 0.0), (Activation::Hardswish, 3.0, 3.0),
+        (Activation::Logsigmoid, -inf, -inf), (Activation::Logsigmoid, inf, 0.0),
+        (Activation::Softshrink { lambda: 0.5 }, 0.5, 0.0), (Activation::Softshrink { lambda: 0.5 }, 2.0, 1.5),
+        (Activation::Softshrink { lambda: 0.5 }, -inf, -inf),
+        (Activation::Hardshrink { lambda: 0.5 }, 0.5, 0.0), (Activation::Hardshrink { lambda: 0.5 }, -0.75, -0.75),
+        (Activation::Threshold { threshold: 1.0, value: -7.0 }, 1.0, -7.0),
+        (Activation::Threshold { threshold: 1.0, value: -7.0 }, 1.5, 1.5),
+        (Activation::Threshold { threshold: 1.0, value: -7.0 }, -inf, -7.0),
     ];
     for &(act, x, want) in forward {
-        let y = gpu
-            .download(&gpu.forward(act, &gpu.upload(&[x]).unwrap()).unwrap())
-            .unwrap();
+        let y = gpu.download(&gpu.forward(act, &gpu.upload(&[x]).unwrap()).unwrap()).unwrap();
         assert_eq!(y[0], want, "{act}({x})");
     }
     // Derivatives at the kinks, with grad_out = 1.
@@ -100,12 +111,27 @@ fn limits_kinks_and_nan_by_hand() {
         (Activation::Softplus { beta: 1.0, threshold: 20.0 }, 21.0, 1.0),
         (Activation::Sigmoid, 0.0, 0.25), (Activation::Tanh, 0.0, 1.0), (Activation::Arctan, 0.0, 1.0),
         (Activation::Sigmoid, inf, 0.0), (Activation::Tanh, -inf, 0.0), (Activation::Arctan, inf, 0.0),
+        (Activation::Silu, -inf, 0.0), (Activation::Silu, inf, 1.0), (Activation::Silu, 0.0, 0.5),
+        (Activation::Mish, -inf, 0.0), (Activation::Mish, inf, 1.0), (Activation::Mish, 0.0, 0.6),
+        (Activation::Selu, -inf, 0.0), (Activation::Selu, 1.0, 1.050_701),
+        (Activation::Celu { alpha: 2.0 }, 0.0, 1.0), (Activation::Softsign, 1.0, 0.25),
+        (Activation::Hardtanh { min_val: -2.0, max_val: 3.0 }, -2.0, 0.0),
+        (Activation::Hardtanh { min_val: -2.0, max_val: 3.0 }, 3.0, 0.0),
+        (Activation::Hardtanh { min_val: -2.0, max_val: 3.0 }, 0.0, 1.0),
+        (Activation::Relu6, 0.0, 0.0), (Activation::Relu6, 6.0, 0.0), (Activation::Relu6, 5.0, 1.0),
+        (Activation::Hardsigmoid, 3.0, 0.0), (Activation::Hardsigmoid, -3.0, 0.0),
+        (Activation::Hardswish, -3.0, -0.5), (Activation::Hardswish, 3.0, 1.5), (Activation::Hardswish, 4.0, 1.0),
+        (Activation::Hardswish, -4.0, 0.0),
+        (Activation::Logsigmoid, -inf, 1.0), (Activation::Logsigmoid, inf, 0.0), (Activation::Logsigmoid, 0.0, 0.5),
+        (Activation::Softshrink { lambda: 0.5 }, 0.5, 0.0), (Activation::Softshrink { lambda: 0.5 }, -0.6, 1.0),
+        (Activation::Hardshrink { lambda: 0.5 }, -0.5, 0.0), (Activation::Hardshrink { lambda: 0.5 }, 0.6, 1.0),
+        (Activation::Threshold { threshold: 1.0, value: -7.0 }, 1.0, 0.0),
+        (Activation::Threshold { threshold: 1.0, value: -7.0 }, 1.5, 1.0),
     ];
     let one = gpu.upload(&[1.0]).unwrap();
     for &(act, x, want) in backward {
-        let d = gpu
-            .download(&gpu.backward(act, &gpu.upload(&[x]).unwrap(), &one).unwrap())
-            .unwrap();
+        let d =
+            gpu.download(&gpu.backward(act, &gpu.upload(&[x]).unwrap(), &one).unwrap()).unwrap();
         assert_eq!(d[0], want, "{act}'({x})");
     }
     // NaN in gives NaN out, forward and backward, for every activation.
@@ -113,15 +139,9 @@ fn limits_kinks_and_nan_by_hand() {
     let g = gpu.upload(&[1.0, 1.0, f32::NAN]).unwrap();
     for act in Activation::ALL {
         let y = gpu.download(&gpu.forward(*act, &x).unwrap()).unwrap();
-        assert!(
-            y[0].is_nan() && y[1].is_nan(),
-            "{act} forward of NaN gave {y:?}"
-        );
+        assert!(y[0].is_nan() && y[1].is_nan(), "{act} forward of NaN gave {y:?}");
         let d = gpu.download(&gpu.backward(*act, &x, &g).unwrap()).unwrap();
-        assert!(
-            d.iter().all(|v| v.is_nan()),
-            "{act} backward with NaN gave {d:?}"
-        );
+        assert!(d.iter().all(|v| v.is_nan()), "{act} backward with NaN gave {d:?}");
     }
 }
 
@@ -143,17 +163,9 @@ fn accurate_tails() {
     let one = gpu.upload(&[1.0]).unwrap();
     for &(act, backward, x, want) in cases {
         let xb = gpu.upload(&[x]).unwrap();
-        let out = if backward {
-            gpu.backward(act, &xb, &one)
-        } else {
-            gpu.forward(act, &xb)
-        };
+        let out = if backward { gpu.backward(act, &xb, &one) } else { gpu.forward(act, &xb) };
         let got = gpu.download(&out.unwrap()).unwrap()[0];
-        let bound = if backward {
-            act.bounds().backward_ulp
-        } else {
-            act.bounds().forward_ulp
-        };
+        let bound = if backward { act.bounds().backward_ulp } else { act.bounds().forward_ulp };
         assert!(
             gpu_activations::ulp::error(got, want) <= bound,
             "{act} {} at {x}: {got:e} vs {want:e}",
@@ -169,27 +181,14 @@ fn named_methods_equal_the_table_forms() {
     let x = gpu.upload(&xs).unwrap();
     let g = gpu.upload(&grads(1000, 43)).unwrap();
     let d = |b: gpu_activations::GpuBuffer| -> Vec<u32> {
-        gpu.download(&b)
-            .unwrap()
-            .iter()
-            .map(|v| v.to_bits())
-            .collect()
+        gpu.download(&b).unwrap().iter().map(|v| v.to_bits()).collect()
     };
     let pairs = [
         (d(gpu.identity(&x).unwrap()), Activation::Identity),
         (d(gpu.relu(&x).unwrap()), Activation::Relu),
-        (
-            d(gpu.leaky_relu(&x, 0.2).unwrap()),
-            Activation::LeakyRelu { alpha: 0.2 },
-        ),
+        (d(gpu.leaky_relu(&x, 0.2).unwrap()), Activation::LeakyRelu { alpha: 0.2 }),
         (d(gpu.elu(&x, 0.7).unwrap()), Activation::Elu { alpha: 0.7 }),
-        (
-            d(gpu.softplus(&x).unwrap()),
-            Activation::Softplus {
-                beta: 1.0,
-                threshold: 20.0,
-            },
-        ),
+        (d(gpu.softplus(&x).unwrap()), Activation::Softplus { beta: 1.0, threshold: 20.0 }),
         (d(gpu.sigmoid(&x).unwrap()), Activation::Sigmoid),
         (d(gpu.tanh(&x).unwrap()), Activation::Tanh),
         (d(gpu.arctan(&x).unwrap()), Activation::Arctan),
@@ -198,39 +197,20 @@ fn named_methods_equal_the_table_forms() {
         assert_eq!(named, d(gpu.forward(act, &x).unwrap()), "{act} forward");
     }
     let pairs = [
-        (
-            d(gpu.identity_backward(&x, &g).unwrap()),
-            Activation::Identity,
-        ),
+        (d(gpu.identity_backward(&x, &g).unwrap()), Activation::Identity),
         (d(gpu.relu_backward(&x, &g).unwrap()), Activation::Relu),
-        (
-            d(gpu.leaky_relu_backward(&x, &g, 0.2).unwrap()),
-            Activation::LeakyRelu { alpha: 0.2 },
-        ),
-        (
-            d(gpu.elu_backward(&x, &g, 0.7).unwrap()),
-            Activation::Elu { alpha: 0.7 },
-        ),
+        (d(gpu.leaky_relu_backward(&x, &g, 0.2).unwrap()), Activation::LeakyRelu { alpha: 0.2 }),
+        (d(gpu.elu_backward(&x, &g, 0.7).unwrap()), Activation::Elu { alpha: 0.7 }),
         (
             d(gpu.softplus_backward(&x, &g).unwrap()),
-            Activation::Softplus {
-                beta: 1.0,
-                threshold: 20.0,
-            },
+            Activation::Softplus { beta: 1.0, threshold: 20.0 },
         ),
-        (
-            d(gpu.sigmoid_backward(&x, &g).unwrap()),
-            Activation::Sigmoid,
-        ),
+        (d(gpu.sigmoid_backward(&x, &g).unwrap()), Activation::Sigmoid),
         (d(gpu.tanh_backward(&x, &g).unwrap()), Activation::Tanh),
         (d(gpu.arctan_backward(&x, &g).unwrap()), Activation::Arctan),
     ];
     for (named, act) in pairs {
-        assert_eq!(
-            named,
-            d(gpu.backward(act, &x, &g).unwrap()),
-            "{act} backward"
-        );
+        assert_eq!(named, d(gpu.backward(act, &x, &g).unwrap()), "{act} backward");
     }
 }
 
@@ -254,10 +234,7 @@ fn inputs_are_never_modified() {
 fn tutorial_outputs_on_the_gpu() {
     let gpu = gpu();
     let x = gpu.upload(&[1.0, -10.0, 0.0, 15.0, -20.0]).unwrap();
-    assert_eq!(
-        gpu.download(&gpu.relu(&x).unwrap()).unwrap(),
-        [1.0, 0.0, 0.0, 15.0, 0.0]
-    );
+    assert_eq!(gpu.download(&gpu.relu(&x).unwrap()).unwrap(), [1.0, 0.0, 0.0, 15.0, 0.0]);
     // 0.01f32 * -10 is an exact tie between two f32s; round-to-even gives -0.099999994.
     let leaky = gpu.download(&gpu.leaky_relu(&x, 0.01).unwrap()).unwrap();
     assert_eq!(leaky, [1.0, 0.01f32 * -10.0, 0.0, 15.0, 0.01f32 * -20.0]);
@@ -293,28 +270,18 @@ fn operations_can_be_shared_across_threads() {
 #[test]
 fn huge_gradients_times_tiny_derivatives() {
     let gpu = gpu();
-    let xs: Vec<f32> = [
-        -95.0f32, -100.0, -150.0, -177.0, 45.0, 50.0, 60.0, 1e20, -3e38, 3e38,
-    ]
-    .iter()
-    .flat_map(|&x| [x; 4])
-    .collect();
-    let gs: Vec<f32> = (0..xs.len())
-        .map(|i| [1e30f32, -3e38, 2f32.powi(100), 1.5][i % 4])
+    let xs: Vec<f32> = [-95.0f32, -100.0, -150.0, -177.0, 45.0, 50.0, 60.0, 1e20, -3e38, 3e38]
+        .iter()
+        .flat_map(|&x| [x; 4])
         .collect();
+    let gs: Vec<f32> =
+        (0..xs.len()).map(|i| [1e30f32, -3e38, 2f32.powi(100), 1.5][i % 4]).collect();
     for act in Activation::ALL {
         assert_matches_reference(&gpu, *act, &xs, &gs);
     }
-    let random_exponent_grads: Vec<f32> = random_values(1 << 14, 77)
-        .into_iter()
-        .map(|g| if g.is_nan() { 1.0 } else { g })
-        .collect();
+    let random_exponent_grads: Vec<f32> =
+        random_values(1 << 14, 77).into_iter().map(|g| if g.is_nan() { 1.0 } else { g }).collect();
     for act in Activation::ALL {
-        assert_matches_reference(
-            &gpu,
-            *act,
-            &random_values(1 << 14, 78),
-            &random_exponent_grads,
-        );
+        assert_matches_reference(&gpu, *act, &random_values(1 << 14, 78), &random_exponent_grads);
     }
 }

@@ -34,12 +34,7 @@ fn tutorial_outputs() {
     );
     let leaky: Vec<String> = inputs
         .iter()
-        .map(|&x| {
-            format!(
-                "Applying Leaky Relu on ({x:.1}) gives {:.1}",
-                r::leaky_relu(x, 0.01)
-            )
-        })
+        .map(|&x| format!("Applying Leaky Relu on ({x:.1}) gives {:.1}", r::leaky_relu(x, 0.01)))
         .collect();
     assert_eq!(
         leaky,
@@ -64,14 +59,7 @@ fn limits_at_infinity_and_nan() {
     assert_eq!(r::arctan(inf), std::f32::consts::FRAC_PI_2);
     assert_eq!(r::arctan(-inf), -std::f32::consts::FRAC_PI_2);
     assert_eq!((r::softplus(-inf), r::softplus(inf)), (0.0, inf));
-    assert_eq!(
-        (
-            r::sigmoid_grad(inf),
-            r::tanh_grad(-inf),
-            r::arctan_grad(inf)
-        ),
-        (0.0, 0.0, 0.0)
-    );
+    assert_eq!((r::sigmoid_grad(inf), r::tanh_grad(-inf), r::arctan_grad(inf)), (0.0, 0.0, 0.0));
     for act in Activation::ALL {
         assert!(r::forward(*act, f32::NAN).is_nan(), "{act}");
         assert!(r::backward(*act, f32::NAN, 1.0).is_nan(), "{act}");
@@ -110,41 +98,59 @@ fn hand_derived_values() {
     assert!(close(r::tanh(1e-6), 1e-6 - 1e-18 / 3.0));
     // Tails: ln(1 + ε) = ε - ε²/2, σ'(x) = e^-x/(1 + e^-x)², tanh'(x) = 4e^-2x/(1 + e^-2x)².
     assert!(close(r::softplus(-30.0), e30 - e30 * e30 / 2.0));
-    assert!(close(
-        r::sigmoid_grad(30.0),
-        e30 / ((1.0 + e30) * (1.0 + e30))
-    ));
+    assert!(close(r::sigmoid_grad(30.0), e30 / ((1.0 + e30) * (1.0 + e30))));
     let e20 = exp_by_product(-20);
-    assert!(close(
-        r::tanh_grad(10.0),
-        4.0 * e20 / ((1.0 + e20) * (1.0 + e20))
-    ));
+    assert!(close(r::tanh_grad(10.0), 4.0 * e20 / ((1.0 + e20) * (1.0 + e20))));
     assert!((r::sigmoid_grad(30.0) as f64 - 9.3576e-14).abs() < 1e-17);
     assert!((r::tanh_grad(10.0) as f64 - 8.2446e-9).abs() < 1e-12);
     assert!(close(r::arctan_grad(1e19), 1e-38)); // 1/(1 + x²) with x² = 1e38
 }
 
 #[test]
+fn catalogue_values_by_hand() {
+    let e = std::f64::consts::E;
+    let (alpha, scale) = (1.673_263_242_354_377_3, 1.050_700_987_355_480_5); // PyTorch's SELU
+    assert!(close(r::silu(1.0), e / (1.0 + e))); // 1·σ(1)
+    assert!(close(r::silu_grad(0.0), 0.5));
+    let w = (1.0 + e) * (1.0 + e); // tanh(ln(1 + e)) = (w − 1)/(w + 1)
+    assert!(close(r::mish(1.0), (w - 1.0) / (w + 1.0)));
+    assert!(close(r::mish_grad(0.0), 0.6)); // tanh(ln 2) = 3/5, plus 0
+    assert!(close(r::selu(1.0), scale) && close(r::selu(-1.0), scale * alpha * (1.0 / e - 1.0)));
+    assert!(close(r::celu(-1.0, 2.0), 2.0 * (1.0 / e.sqrt() - 1.0)));
+    assert!(close(r::celu_grad(-1.0, 2.0), 1.0 / e.sqrt()));
+    assert!(close(r::softsign(3.0), 0.75) && close(r::softsign_grad(3.0), 1.0 / 16.0));
+    assert_eq!((r::hardtanh(-3.0, -2.0, 1.5), r::hardtanh(0.25, -2.0, 1.5)), (-2.0, 0.25));
+    assert_eq!(
+        (r::hardtanh_grad(1.5, -2.0, 1.5), r::relu6(7.0), r::relu6_grad(6.0)),
+        (0.0, 6.0, 0.0)
+    );
+    assert!(close(r::hardsigmoid(1.0), 4.0 / 6.0) && close(r::hardswish(1.0), 4.0 / 6.0));
+    assert!(close(r::hardswish_grad(1.0), 5.0 / 6.0));
+    assert!(close(r::logsigmoid(0.0), -std::f64::consts::LN_2));
+    let e30 = exp_by_product(-30); // ln σ(−30) = −30 − ln(1 + e^−30)
+    assert!(close(r::logsigmoid(-30.0), -30.0 - e30));
+    assert!(close(r::logsigmoid(30.0), -(e30 - e30 * e30 / 2.0)));
+    let shrunk = (r::softshrink(2.0, 0.5), r::softshrink(-0.5, 0.5), r::softshrink(-1.0, 0.5));
+    assert_eq!(shrunk, (1.5, 0.0, -0.5));
+    assert_eq!((r::hardshrink(0.5, 0.5), r::hardshrink(-0.75, 0.5)), (0.0, -0.75));
+    assert_eq!((r::threshold(0.1, 0.1, 20.0), r::threshold(0.2, 0.1, 20.0)), (20.0, 0.2));
+    // softplus_with(−1, β = 2) = ln(1 + e^−2)/2
+    assert!(close(r::softplus_with(-1.0, 2.0, 20.0), (1.0 + 1.0 / (e * e)).ln() / 2.0));
+}
+
+#[test]
 fn derivatives_match_central_differences_of_the_forward_reference() {
-    let acts = [
-        Activation::Identity,
-        Activation::Relu,
+    let mut acts = Activation::ALL.to_vec();
+    acts.extend([
         Activation::LeakyRelu { alpha: 0.1 },
         Activation::Elu { alpha: 1.3 },
-        Activation::Softplus {
-            beta: 1.0,
-            threshold: 20.0,
-        },
-        Activation::Softplus {
-            beta: 2.0,
-            threshold: 4.0,
-        }, // linear from x = 2
-        Activation::Sigmoid,
-        Activation::Tanh,
-        Activation::Arctan,
-    ];
-    // Smooth points only: away from the kinks at 0 and the softplus threshold.
-    let points = [-7.5, -3.0, -1.2, -0.4, -0.01, 0.02, 0.3, 1.1, 2.5, 6.0, 9.0];
+        Activation::Softplus { beta: 2.0, threshold: 4.0 }, // linear from x = 2
+        Activation::Celu { alpha: 0.4 },
+        Activation::Hardtanh { min_val: -0.7, max_val: 2.0 },
+    ]);
+    // Smooth points only: away from every kink (0, ±0.5, 0.1, ±1, ±3, 6 and the softplus
+    // thresholds).
+    let points = [-7.5, -2.2, -1.2, -0.4, -0.01, 0.02, 0.3, 1.1, 2.5, 6.5, 9.0];
     for act in acts {
         for &x in &points {
             let h = 1e-5 * f64::max(1.0, f64::abs(x));

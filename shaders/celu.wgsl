@@ -1,0 +1,15 @@
+// f(x) = x for x > 0, alpha (e^(x/alpha) - 1) otherwise; f'(x) = 1 for x > 0, e^(x/alpha)
+// otherwise, with x/alpha carried as an exact sum so the exponential keeps full accuracy.
+// alpha = params.p.x
+fn act_f(x: f32) -> f32 {
+    let alpha = params.p.x;
+    return select(alpha * expm1_acc(x / alpha), x, x > 0.0);
+}
+
+fn act_df(x: f32) -> Parts {
+    if (x > 0.0) {
+        return plain(1.0);
+    }
+    let z = div_exact(x, params.p.x);
+    return exp_sum_parts(z.x, z.y);
+}
