@@ -8,8 +8,8 @@
 struct Params {
     n4: u32,   // vec4 elements in this binding
     row: u32,  // invocations per row of the grid
-    pad0: u32,
-    pad1: u32,
+    zero: u32, // always 0, read at run time: see opaque() in numerics.wgsl
+    pad: u32,
     p: vec4<f32>, // the activation's parameters
 }
 

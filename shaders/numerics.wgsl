@@ -12,6 +12,12 @@ const HALF_LN2: f32 = 0.34657359028;
 const EXP_OVERFLOW: f32 = 88.72283;        // ln(f32::MAX)
 const EXP_UNDERFLOW: f32 = -103.97208;      // ln(smallest subnormal / 2)
 
+// v itself, through a value the compiler cannot know (params.zero is 0 at run time), so that
+// no algebraic rewrite can merge the arithmetic on either side of it.
+fn opaque(v: f32) -> f32 {
+    return bitcast<f32>(bitcast<u32>(v) | params.zero);
+}
+
 fn is_nan(x: f32) -> bool {
     return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u;
 }
@@ -116,6 +122,27 @@ fn exp_sum_parts(hi: f32, lo: f32) -> Parts {
     return Parts(1.0 + expm1_reduced(r), i32(kf));
 }
 
+// e^(h1 + h2 + lo) as parts, for an argument carried as two large exact terms and a small one:
+// each large term is reduced by ln 2 exactly, and only the small remainders are added.
+fn exp_sum2_parts(h1: f32, h2: f32, lo: f32) -> Parts {
+    let h = h1 + h2;
+    if (h < -745.13318) {
+        return Parts(0.0, 0);
+    }
+    if (h < -280.0) {
+        return Parts(1.0, -500);
+    }
+    if (h > 500.0) {
+        return Parts(1.0, 500);
+    }
+    let k1 = round(h1 * LOG2E);
+    let k2 = round(h2 * LOG2E);
+    let r = (opaque(h1 - k1 * LN2_HI) + opaque(h2 - k2 * LN2_HI)) + (lo - (k1 + k2) * LN2_LO);
+    let k3 = round(r * LOG2E);
+    let r3 = (r - k3 * LN2_HI) - k3 * LN2_LO;
+    return Parts(1.0 + expm1_reduced(r3), i32(k1) + i32(k2) + i32(k3));
+}
+
 // The leading 12 significant bits of a (the rest masked off): products of two such halves
 // are exact in f32.
 fn hi12(a: f32) -> f32 {
@@ -148,6 +175,21 @@ fn recip_square_parts(a: f32) -> Parts {
     let e = i32((b >> 23u) & 0xffu) - 126;                 // |a| = f * 2^e
     let f = bitcast<f32>((b & 0x007fffffu) | 0x3f000000u); // f in [0.5, 1)
     return Parts(1.0 / (f * f), -2 * e);
+}
+
+// x^2 as parts (x = f * 2^e, so x^2 = f^2 * 2^2e): exact where x^2 alone would underflow.
+fn square_parts(x: f32) -> Parts {
+    let b = bitcast<u32>(x);
+    let ex = i32((b >> 23u) & 0xffu);
+    if (ex == 0) {
+        // zero, or subnormal: x^2 is below any finite f32 product, but inf * x^2 is still inf
+        if ((b & 0x7fffffffu) == 0u) {
+            return plain(0.0);
+        }
+        return Parts(1.0, -500);
+    }
+    let f = bitcast<f32>((b & 0x007fffffu) | 0x3f000000u); // |x| = f * 2^(ex - 126)
+    return Parts(f * f, 2 * (ex - 126));
 }
 
 fn is_inf(x: f32) -> bool {

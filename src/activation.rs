@@ -158,6 +158,8 @@ macro_rules! activation_table {
 const SILU_DF_ZERO: f64 = -1.278_464_542_761_074;
 const MISH_DF_ZERO: f64 = -1.192_431_214_515_495;
 const HARDSWISH_DF_ZERO: f64 = -1.5;
+const GELU_DF_ZERO: f64 = -0.751_791_524_693_564_5;
+const GELU_TANH_DF_ZERO: f64 = -0.752_461_422_071_016_3;
 
 activation_table! {
     /// f(x) = x.
@@ -226,6 +228,13 @@ activation_table! {
         /// λ ≥ 0 (default 0.5).
         lambda = 0.5
     } => "hardshrink", k::hardshrink, k::hardshrink_d, Bounds::EXACT;
+    /// Tanhshrink: f(x) = x − tanh(x).
+    Tanhshrink => "tanhshrink", k::tanhshrink, k::tanhshrink_d, Bounds::SMOOTH;
+    /// GELU with the exact erf: f(x) = x·Φ(x) = x·(1 + erf(x/√2))/2.
+    Gelu => "gelu", k::gelu, k::gelu_d, Bounds::smooth_with_zero(GELU_DF_ZERO);
+    /// GELU, PyTorch's `approximate='tanh'`: x/2·(1 + tanh(√(2/π)·(x + 0.044715·x³))), with its
+    /// own exact derivative.
+    GeluTanh => "gelu_tanh", k::gelu_tanh, k::gelu_tanh_d, Bounds::smooth_with_zero(GELU_TANH_DF_ZERO);
     /// Threshold: x where x > `threshold`, `value` otherwise.
     Threshold {
         /// The threshold (PyTorch has no default; the catalogue uses 0.1).
@@ -335,6 +344,12 @@ macro_rules! named_activations {
                 softshrink / softshrink_backward / softshrink_grad (lambda) => Softshrink { lambda };
             "hardshrink with threshold `lambda`"
                 hardshrink / hardshrink_backward / hardshrink_grad (lambda) => Hardshrink { lambda };
+            "tanhshrink, x − tanh(x)"
+                tanhshrink / tanhshrink_backward / tanhshrink_grad () => Tanhshrink;
+            "GELU with the exact erf, x·Φ(x)"
+                gelu / gelu_backward / gelu_grad () => Gelu;
+            "GELU with PyTorch's tanh approximation"
+                gelu_tanh / gelu_tanh_backward / gelu_tanh_grad () => GeluTanh;
             "threshold: x where x > `threshold`, `value` otherwise"
                 threshold / threshold_backward / threshold_grad (threshold, value) => Threshold { threshold, value };
         }

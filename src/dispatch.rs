@@ -18,7 +18,9 @@ pub(crate) const WORKGROUP: u64 = 256;
 struct Params {
     n4: u32,
     row: u32,
-    pad: [u32; 2],
+    /// Always 0: the shaders' optimization barrier (`opaque()` in numerics.wgsl).
+    zero: u32,
+    pad: u32,
     p: [f32; 4],
 }
 
@@ -82,7 +84,8 @@ impl GpuActivations {
                 let params = Params {
                     n4: n4 as u32,
                     row: gx * WORKGROUP as u32,
-                    pad: [0; 2],
+                    zero: 0,
+                    pad: 0,
                     p: act.params(),
                 };
                 let uniform = self.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {

@@ -269,6 +269,52 @@ pub(crate) mod kernels {
     pub fn hardshrink_d(x: f64, p: &[f64; 4]) -> f64 {
         softshrink_d(x, p)
     }
+    pub fn tanhshrink(x: f64, _: &[f64; 4]) -> f64 {
+        if x.abs() < 0.1 {
+            // x − tanh x = x³/3 − 2x⁵/15 + 17x⁷/315 − 62x⁹/2835 + 1382x¹¹/155925 − …; the next
+            // term is below 1e-12 relative here, where the subtraction would lose digits.
+            let z = x * x;
+            x * z
+                * (1.0 / 3.0
+                    + z * (-2.0 / 15.0
+                        + z * (17.0 / 315.0 + z * (-62.0 / 2835.0 + z * (1382.0 / 155_925.0)))))
+        } else {
+            x - x.tanh()
+        }
+    }
+    pub fn tanhshrink_d(x: f64, _: &[f64; 4]) -> f64 {
+        x.tanh() * x.tanh()
+    }
+
+    /// The standard normal CDF Φ and density φ.
+    fn ncdf(x: f64) -> f64 {
+        0.5 * libm::erfc(-x / std::f64::consts::SQRT_2)
+    }
+    fn npdf(x: f64) -> f64 {
+        (-0.5 * x * x).exp() / (2.0 * std::f64::consts::PI).sqrt()
+    }
+
+    pub fn gelu(x: f64, _: &[f64; 4]) -> f64 {
+        times_vanishing(x, ncdf(x))
+    }
+    pub fn gelu_d(x: f64, _: &[f64; 4]) -> f64 {
+        ncdf(x) + times_vanishing(x, npdf(x))
+    }
+
+    /// PyTorch's tanh approximation: x·σ(v) with v = 2·√(2/π)·(x + 0.044715·x³).
+    fn gelu_tanh_v(x: f64) -> f64 {
+        2.0 * (2.0 / std::f64::consts::PI).sqrt() * x * (1.0 + 0.044715 * x * x)
+    }
+    pub fn gelu_tanh(x: f64, _: &[f64; 4]) -> f64 {
+        times_vanishing(x, sigmoid64(gelu_tanh_v(x)))
+    }
+    pub fn gelu_tanh_d(x: f64, _: &[f64; 4]) -> f64 {
+        let v = gelu_tanh_v(x);
+        let k = 2.0 * (2.0 / std::f64::consts::PI).sqrt();
+        let slope = x * k * (1.0 + 3.0 * 0.044715 * x * x);
+        times_vanishing(1.0 + times_vanishing(slope, sigmoid64(-v)), sigmoid64(v))
+    }
+
     pub fn threshold(x: f64, p: &[f64; 4]) -> f64 {
         if x > p[0] { x } else { p[1] }
     }

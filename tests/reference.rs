@@ -134,6 +134,19 @@ fn catalogue_values_by_hand() {
     assert_eq!(shrunk, (1.5, 0.0, -0.5));
     assert_eq!((r::hardshrink(0.5, 0.5), r::hardshrink(-0.75, 0.5)), (0.0, -0.75));
     assert_eq!((r::threshold(0.1, 0.1, 20.0), r::threshold(0.2, 0.1, 20.0)), (20.0, 0.2));
+    assert!(close(r::tanhshrink(1.0), 2.0 / (e * e + 1.0))); // 1 − (e² − 1)/(e² + 1)
+    let x = 2f64.powi(-10); // exact in f32; x³/3 − 2x⁵/15, the next term ~1e-12 relative
+    assert!(close(r::tanhshrink(x as f32), x.powi(3) / 3.0 - 2.0 * x.powi(5) / 15.0));
+    assert!(close(r::tanhshrink_grad(1.0), ((e * e - 1.0) / (e * e + 1.0)).powi(2)));
+    // Standard normal table values: Φ(1), Φ(−1), Φ(2), Φ(−5).
+    assert!(close(r::gelu(1.0), 0.841_344_746_068_542_9));
+    assert!(close(r::gelu(-1.0), -0.158_655_253_931_457_05));
+    assert!(close(r::gelu(2.0), 2.0 * 0.977_249_868_051_820_8));
+    assert!(close(r::gelu(-5.0), -5.0 * 2.866_515_718_791_939e-7));
+    assert!(close(r::gelu_grad(0.0), 0.5) && close(r::gelu_tanh_grad(0.0), 0.5));
+    // The tanh form taken literally, where it has no cancellation (x > 0).
+    let u = (2.0 / std::f64::consts::PI).sqrt() * (1.0 + 0.044715);
+    assert!(close(r::gelu_tanh(1.0), 0.5 * (1.0 + u.tanh())));
     // softplus_with(−1, β = 2) = ln(1 + e^−2)/2
     assert!(close(r::softplus_with(-1.0, 2.0, 20.0), (1.0 + 1.0 / (e * e)).ln() / 2.0));
 }
@@ -153,8 +166,10 @@ fn derivatives_match_central_differences_of_the_forward_reference() {
     let points = [-7.5, -2.2, -1.2, -0.4, -0.01, 0.02, 0.3, 1.1, 2.5, 6.5, 9.0];
     for act in acts {
         for &x in &points {
-            let h = 1e-5 * f64::max(1.0, f64::abs(x));
-            let fd = (r::forward_f64(act, x + h) - r::forward_f64(act, x - h)) / (2.0 * h);
+            // Fourth-order central difference: truncation ~h⁴, rounding ~1e-16·|f|/h.
+            let h = 1e-3 * f64::max(1.0, f64::abs(x));
+            let f = |t: f64| r::forward_f64(act, t);
+            let fd = (8.0 * (f(x + h) - f(x - h)) - (f(x + 2.0 * h) - f(x - 2.0 * h))) / (12.0 * h);
             let d = r::derivative_f64(act, x);
             assert!(
                 (fd - d).abs() <= 1e-8 * d.abs().max(1e-3),

@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+"""Fits the polynomial approximations used in shaders/numerics.wgsl (tanhshrink, GELU).
+
+Each fit interpolates the target at Chebyshev nodes in high precision (mpmath), converts to the
+monomial basis in the reduced variable u in [-1, 1] (so Horner's rule is stable), rounds the
+coefficients to f32 and reports the worst relative error of the rounded polynomial, evaluated in
+float64, over a dense grid. Run: `pip install mpmath numpy && python3 tools/fit.py`.
+"""
+import struct
+import mpmath as mp
+import numpy as np
+
+mp.mp.dps = 50
+
+
+def f32(v):
+    return struct.unpack("f", struct.pack("f", float(v)))[0]
+
+
+def cheb_fit(fn, a, b, n):
+    """Degree-n interpolant of fn on [a, b] at Chebyshev nodes, as monomial coefficients in
+    u = (x - c)/h (low degree first)."""
+    c, h = (mp.mpf(a) + b) / 2, (mp.mpf(b) - a) / 2
+    nodes = [mp.cos(mp.pi * (k + mp.mpf(1) / 2) / (n + 1)) for k in range(n + 1)]
+    vals = [fn(c + h * u) for u in nodes]
+    # Solve the Vandermonde system in high precision.
+    A = mp.matrix([[u**j for j in range(n + 1)] for u in nodes])
+    coef = mp.lu_solve(A, mp.matrix(vals))
+    return [coef[j] for j in range(n + 1)], c, h
+
+
+def rounded_refit(fn, coef, c, h, a, b, samples=4001):
+    """Rounds the coefficients to f32 one at a time, low degree first, refitting the higher ones
+    (weighted least squares on the relative error) to absorb each rounding."""
+    xs = np.linspace(float(a), float(b), samples)
+    us = (xs - float(c)) / float(h)
+    ts = np.array([float(fn(mp.mpf(x))) for x in xs])
+    w = 1.0 / np.abs(ts)
+    cs = [float(v) for v in coef]
+    for j in range(len(cs)):
+        cs[j] = f32(cs[j])
+        if j + 1 < len(cs):
+            fixed = sum(cs[i] * us**i for i in range(j + 1))
+            basis = np.stack([us**i for i in range(j + 1, len(cs))], axis=1)
+            sol, *_ = np.linalg.lstsq(basis * w[:, None], (ts - fixed) * w, rcond=None)
+            cs[j + 1:] = list(sol)
+    return cs
+
+
+def worst(fn, cs, c, h, a, b, samples=20001):
+    err = 0.0
+    for x in np.linspace(float(a), float(b), samples):
+        u = (x - float(c)) / float(h)
+        p = 0.0
+        for v in reversed(cs):
+            p = p * u + v
+        t = float(fn(mp.mpf(x)))
+        if t != 0:
+            err = max(err, abs(p - t) / abs(t))
+    return err
+
+
+def report(name, fn, a, b, n):
+    coef, c, h = cheb_fit(fn, a, b, n)
+    cs = rounded_refit(fn, coef, c, h, a, b)
+    err = worst(fn, cs, c, h, a, b)
+    print(f"// {name}: [{a}, {b}], u = (x - {float(c)!r}) / {float(h)!r}, degree {n}, "
+          f"max rel error {err:.2e} ({err / 2**-24:.3f} ULP)")
+    print("    " + ", ".join(f"{v!r}" for v in cs))
+    return cs
+
+
+def phi(t):
+    return mp.exp(-t * t / 2) / mp.sqrt(2 * mp.pi)
+
+
+def Q(t):  # upper tail of the standard normal
+    return mp.erfc(t / mp.sqrt(2)) / 2
+
+
+if __name__ == "__main__":
+    # tanhshrink: x - tanh x = x^3 P(x^2) for |x| < 1, fitted in z = x^2 in [0, 1].
+    report("tanhshrink P(z)", lambda z: (mp.sqrt(z) - mp.tanh(mp.sqrt(z))) / mp.sqrt(z) ** 3
+           if z > 0 else mp.mpf(1) / 3, 0, 1, 9)
+    # GELU, |x| <= 1: Phi(x) = 1/2 + x P(x^2), fitted in z = x^2 in [0, 1].
+    report("gelu Phi P(z)", lambda z: (mp.ncdf(mp.sqrt(z)) - mp.mpf(1) / 2) / mp.sqrt(z)
+           if z > 0 else 1 / mp.sqrt(2 * mp.pi), 0, 1, 8)
+    # GELU tail: Q(t) = phi(t) M(t), Mills ratio M fitted piecewise in t.
+    # Scaled Mills ratio R(t) = Q(t) e^(t^2/2) = M(t)/sqrt(2 pi), fitted piecewise in t.
+    for a, b, n in [(1, 2, 10), (2, 4, 11), (4, 8, 10)]:
+        report("R(t) = Q(t) e^(t^2/2)", lambda t: Q(t) * mp.exp(t * t / 2), a, b, n)
+    # Past t = 8, t R(t) fitted in s = 1/t^2 (it tends to (1 - s + 3 s^2 - ...)/sqrt(2 pi)).
+    report("t R(t) in s = 1/t^2", lambda s: Q(1 / mp.sqrt(s)) * mp.exp(1 / (2 * s)) / mp.sqrt(s),
+           mp.mpf(1) / 1600, mp.mpf(1) / 64, 6)
+    # GELU derivative around its zero x0: gelu'(x) = (x - x0) S(x) on [-1.5, -0.25].
+    x0 = mp.findroot(lambda x: mp.ncdf(x) + x * phi(x), -0.75)
+    print(f"// gelu' zero x0 = {float(x0)!r}; f32 {f32(x0)!r}, residual {float(x0 - f32(x0))!r}")
+    report("gelu' S(x)", lambda x: (mp.ncdf(x) + x * phi(x)) / (x - x0), -1.5, -0.25, 10)
+    K = 2 * mp.sqrt(2 / mp.pi)
+    A = mp.mpf("0.044715")
+
+    def gt_d(x):
+        v = K * (x + A * x**3)
+        s = 1 / (1 + mp.exp(-v))
+        return s + x * s * (1 - s) * K * (1 + 3 * A * x * x)
+
+    y0 = mp.findroot(gt_d, -0.75)
+    print(f"// gelu_tanh' zero x0 = {float(y0)!r}; f32 {f32(y0)!r}, residual {float(y0 - f32(y0))!r}")
+    report("gelu_tanh' S(x)", lambda x: gt_d(x) / (x - y0), -1.5, -0.25, 11)
