@@ -7,7 +7,9 @@
 use std::fmt::Write as _;
 
 use gpu_activations::ulp::{self, Stats};
-use gpu_activations::{Activation, GpuActivations, Options, reference};
+use gpu_activations::{
+    Activation, GpuActivations, Options, SOFTMAX_BACKWARD_ABS, SOFTMAX_FORWARD_ULP, reference,
+};
 
 /// Inputs per GPU batch.
 const BATCH: u64 = 1 << 24;
@@ -99,6 +101,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             bounds.backward_ulp
         )?;
     }
+    ok &= rowwise(&gpu, &mut md)?;
     print!("{md}");
     if let Some(dir) = std::path::Path::new(&out).parent() {
         std::fs::create_dir_all(dir)?;
@@ -155,4 +158,83 @@ fn measure(act: Activation, xs: &[f32], gs: &[f32], y: &[f32], d: &[f32]) -> [St
             acc
         })
     })
+}
+
+/// PReLU and the softmax family over 2^22 inputs: rows of 1024 logits at scales from 0.1 to 1e4
+/// (softmax), and an (N, 64, 64) tensor of the sweep's inputs (PReLU). Appends their rows.
+fn rowwise(gpu: &GpuActivations, md: &mut String) -> Result<bool, Box<dyn std::error::Error>> {
+    const ROW: usize = 1024;
+    let n = 1usize << 22;
+    let xs: Vec<f32> = (0..n)
+        .map(|i| {
+            let u = grad_for(i as u32) - 1.5; // in [-0.5, 0.5)
+            u * 10f32.powi((i / ROW % 6) as i32 - 1)
+        })
+        .collect();
+    let gs: Vec<f32> = (0..n).map(|i| grad_for(!(i as u32)) - 1.5).collect();
+    let x = gpu.upload(&xs)?;
+    let g = gpu.upload(&gs)?;
+    let mut ok = true;
+    for log in [false, true] {
+        let y = if log { gpu.log_softmax(&x, ROW)? } else { gpu.softmax(&x, ROW)? };
+        let d = if log {
+            gpu.log_softmax_backward(&y, &g, ROW)?
+        } else {
+            gpu.softmax_backward(&y, &g, ROW)?
+        };
+        let (ys, ds) = (gpu.download(&y)?, gpu.download(&d)?);
+        let want =
+            if log { reference::log_softmax(&xs, ROW) } else { reference::softmax(&xs, ROW) };
+        let (bw, scale) = if log {
+            reference::log_softmax_backward(&ys, &gs, ROW)
+        } else {
+            reference::softmax_backward(&ys, &gs, ROW)
+        };
+        let (mut f, mut b) = (Stats::default(), Stats::default());
+        for i in 0..n {
+            f.add(xs[i], ys[i], want[i]);
+            b.add_error(xs[i], ulp::scaled_error(ds[i], bw[i], scale[i]));
+        }
+        ok &= f.max <= SOFTMAX_FORWARD_ULP && b.max <= SOFTMAX_BACKWARD_ABS;
+        writeln!(
+            md,
+            "| {} (rows of {ROW}) | {:.2} | {:.4} | {:e} | {} | {:.2} (× 2⁻²³·Σ\\|terms\\|) | {:.4} | {:e} | {} | — |",
+            if log { "log_softmax" } else { "softmax" },
+            f.max,
+            f.mean(),
+            f.worst_input,
+            SOFTMAX_FORWARD_ULP,
+            b.max,
+            b.mean(),
+            b.worst_input,
+            SOFTMAX_BACKWARD_ABS
+        )?;
+    }
+    let (c, s) = (64usize, 64usize);
+    let xs: Vec<f32> = (0..n).map(|i| f32::from_bits((i as u32).wrapping_mul(1031))).collect();
+    let ws: Vec<f32> = (0..c).map(|k| 0.37 * k as f32 - 11.0).collect();
+    let x = gpu.upload(&xs)?;
+    let w = gpu.upload(&ws)?;
+    let y = gpu.download(&gpu.prelu_with_spatial(&x, &w, c, s)?)?;
+    let (dx, _) = gpu.prelu_with_spatial_backward(&x, &g, &w, c, s)?;
+    let dx = gpu.download(&dx)?;
+    let want = reference::prelu(&xs, &ws, c, s);
+    let (want_dx, _) = reference::prelu_backward(&xs, &gs, &ws, c, s);
+    let (mut f, mut b) = (Stats::default(), Stats::default());
+    for i in 0..n {
+        f.add(xs[i], y[i], want[i]);
+        b.add(xs[i], dx[i], want_dx[i]);
+    }
+    ok &= f.max <= 0.5 && b.max <= 0.5;
+    writeln!(
+        md,
+        "| prelu ((N, 64, 64), 64 weights) | {:.2} | {:.4} | {:e} | 0.5 | {:.2} | {:.4} | {:e} | 0.5 | — |",
+        f.max,
+        f.mean(),
+        f.worst_input,
+        b.max,
+        b.mean(),
+        b.worst_input
+    )?;
+    Ok(ok)
 }

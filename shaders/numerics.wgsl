@@ -143,6 +143,16 @@ fn exp_sum2_parts(h1: f32, h2: f32, lo: f32) -> Parts {
     return Parts(1.0 + expm1_reduced(r3), i32(k1) + i32(k2) + i32(k3));
 }
 
+// a + b as hi + lo exactly (Dekker's fast two-sum on the operands ordered by magnitude; the
+// barrier keeps the compiler from folding (hi - big) back to small).
+fn exact_sum(a: f32, b: f32) -> vec2<f32> {
+    let a_big = abs(a) >= abs(b);
+    let big = select(b, a, a_big);
+    let small = select(a, b, a_big);
+    let hi = big + small;
+    return vec2<f32>(hi, small - (opaque(hi) - big));
+}
+
 // The leading 12 significant bits of a (the rest masked off): products of two such halves
 // are exact in f32.
 fn hi12(a: f32) -> f32 {

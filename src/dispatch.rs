@@ -7,7 +7,7 @@ use crate::activation::Activation;
 use crate::buffer::GpuBuffer;
 use crate::error::Error;
 use crate::gpu::GpuActivations;
-use crate::pipeline::Direction;
+use crate::pipeline::{Direction, Key};
 
 /// Invocations per workgroup (`@workgroup_size` in kernel.wgsl).
 pub(crate) const WORKGROUP: u64 = 256;
@@ -64,7 +64,7 @@ impl GpuActivations {
         if x.is_empty() {
             return Ok(());
         }
-        let pipe = self.pipelines.get(&self.device, act, dir)?;
+        let pipe = self.pipelines.get(&self.device, Key::Elementwise(act.index(), dir))?;
         let total4 = x.len4();
         let chunk4 = self.chunk_len4();
         let max_dim = self.limits.max_compute_workgroups_per_dimension;

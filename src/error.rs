@@ -48,6 +48,10 @@ pub enum Error {
         what: &'static str,
     },
 
+    /// A shape argument does not fit the tensor (PReLU channels, softmax row length).
+    #[error("invalid shape: {0}")]
+    Shape(String),
+
     /// An activation parameter is out of its domain.
     #[error("invalid parameter for {activation}: {param} = {value} ({reason})")]
     InvalidParameter {

@@ -256,7 +256,7 @@ impl GpuActivations {
         crate::verify::check(self, act, x, Some(grad_out), grad_in)
     }
 
-    fn check_same_shape(
+    pub(crate) fn check_same_shape(
         &self,
         x: &GpuBuffer,
         other: &GpuBuffer,
@@ -270,18 +270,18 @@ impl GpuActivations {
         Ok(())
     }
 
-    fn check_owner(&self, buf: &GpuBuffer, what: &'static str) -> Result<(), Error> {
+    pub(crate) fn check_owner(&self, buf: &GpuBuffer, what: &'static str) -> Result<(), Error> {
         if buf.owner == self.id { Ok(()) } else { Err(Error::WrongDevice { what }) }
     }
 
-    fn create_output(&self, len: usize) -> Result<GpuBuffer, Error> {
+    pub(crate) fn create_output(&self, len: usize) -> Result<GpuBuffer, Error> {
         let buffer = self.create_storage(len, false)?;
         Ok(GpuBuffer { buffer, len, owner: self.id })
     }
 
     /// A storage buffer for `len` floats, padded to whole vec4s, with size and memory errors
     /// turned into [`Error`]s.
-    fn create_storage(&self, len: usize, mapped: bool) -> Result<wgpu::Buffer, Error> {
+    pub(crate) fn create_storage(&self, len: usize, mapped: bool) -> Result<wgpu::Buffer, Error> {
         let bytes = padded_len4(len)
             .checked_mul(16)
             .filter(|&b| b <= self.limits.max_buffer_size)

@@ -28,7 +28,10 @@ mod error;
 mod gpu;
 mod options;
 mod pipeline;
+mod prelu;
 pub mod reference;
+mod softmax;
+mod special;
 pub mod ulp;
 mod verify;
 
@@ -38,3 +41,4 @@ pub use error::Error;
 pub use gpu::GpuActivations;
 pub use options::Options;
 pub use pipeline::shader_source;
+pub use softmax::{SOFTMAX_BACKWARD_ABS, SOFTMAX_FORWARD_ULP};

@@ -36,26 +36,96 @@ pub(crate) struct Pipeline {
     pub layout: wgpu::BindGroupLayout,
 }
 
+/// The kernels that are not elementwise: PReLU (a weight per channel, and its gradient reduced
+/// on the GPU) and the row-wise softmax family. Each is an entry point of a module in `shaders/`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Special {
+    PreluForward,
+    PreluBackward,
+    PreluWeightPartial,
+    PreluWeightFinal,
+    SoftmaxForward,
+    LogSoftmaxForward,
+    SoftmaxBackward,
+    LogSoftmaxBackward,
+}
+
+impl Special {
+    fn module(self) -> &'static str {
+        match self {
+            Special::PreluForward
+            | Special::PreluBackward
+            | Special::PreluWeightPartial
+            | Special::PreluWeightFinal => include_str!("../shaders/prelu.wgsl"),
+            _ => include_str!("../shaders/softmax.wgsl"),
+        }
+    }
+
+    pub(crate) fn entry_point(self) -> &'static str {
+        match self {
+            Special::PreluForward => "prelu_forward",
+            Special::PreluBackward => "prelu_backward",
+            Special::PreluWeightPartial => "prelu_weight_partial",
+            Special::PreluWeightFinal => "prelu_weight_final",
+            Special::SoftmaxForward => "softmax_forward",
+            Special::LogSoftmaxForward => "log_softmax_forward",
+            Special::SoftmaxBackward => "softmax_backward",
+            Special::LogSoftmaxBackward => "log_softmax_backward",
+        }
+    }
+}
+
+/// What a cached pipeline computes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Key {
+    /// An activation from the table, one direction.
+    Elementwise(usize, Direction),
+    /// A non-elementwise kernel.
+    Special(Special),
+}
+
+/// Pipelines compiled on first use and kept for the life of the `GpuActivations`.
 #[derive(Default)]
 pub(crate) struct PipelineCache {
-    map: Mutex<HashMap<(usize, Direction), Arc<Pipeline>>>,
+    map: Mutex<HashMap<Key, Arc<Pipeline>>>,
 }
 
 impl PipelineCache {
-    pub fn get(
-        &self,
-        device: &wgpu::Device,
-        act: Activation,
-        dir: Direction,
-    ) -> Result<Arc<Pipeline>, Error> {
-        let key = (act.index(), dir);
+    pub fn get(&self, device: &wgpu::Device, key: Key) -> Result<Arc<Pipeline>, Error> {
         if let Some(p) = self.map.lock().expect("pipeline cache poisoned").get(&key) {
             return Ok(p.clone());
         }
-        let built = Arc::new(build(device, act, dir)?);
+        let built = Arc::new(match key {
+            Key::Elementwise(index, dir) => build(device, Activation::ALL[index], dir)?,
+            Key::Special(k) => build_special(device, k)?,
+        });
         let mut map = self.map.lock().expect("pipeline cache poisoned");
         Ok(map.entry(key).or_insert(built).clone())
     }
+}
+
+/// A non-elementwise kernel: shared numerics plus its module, with the layout wgpu derives from
+/// the entry point.
+fn build_special(device: &wgpu::Device, k: Special) -> Result<Pipeline, Error> {
+    let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
+    let label = k.entry_point();
+    let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+        label: Some(label),
+        source: wgpu::ShaderSource::Wgsl(format!("{NUMERICS}\n{}", k.module()).into()),
+    });
+    let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+        label: Some(label),
+        layout: None,
+        module: &module,
+        entry_point: Some(label),
+        compilation_options: Default::default(),
+        cache: None,
+    });
+    if let Some(err) = pollster::block_on(scope.pop()) {
+        return Err(Error::Gpu(format!("building the {label} pipeline: {err}")));
+    }
+    let layout = pipeline.get_bind_group_layout(0);
+    Ok(Pipeline { pipeline, layout })
 }
 
 fn storage(binding: u32, read_only: bool) -> wgpu::BindGroupLayoutEntry {

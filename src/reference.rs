@@ -322,3 +322,169 @@ pub(crate) mod kernels {
         if x > p[0] { 1.0 } else { 0.0 }
     }
 }
+
+/// The channel of element `i` of an (N, `channels`, `spatial`) tensor (0 with one weight).
+fn prelu_channel(i: usize, wlen: usize, channels: usize, spatial: usize) -> usize {
+    if wlen == 1 { 0 } else { (i / spatial) % channels }
+}
+
+/// PReLU over an (N, `channels`, `spatial`) row-major slice, in float64 (exact products).
+///
+/// ```
+/// let y = gpu_activations::reference::prelu(&[-2.0, 3.0], &[0.25], 1, 1);
+/// assert_eq!(y, vec![-0.5, 3.0]);
+/// ```
+pub fn prelu(x: &[f32], weight: &[f32], channels: usize, spatial: usize) -> Vec<f64> {
+    x.iter()
+        .enumerate()
+        .map(|(i, &x)| {
+            let w = weight[prelu_channel(i, weight.len(), channels, spatial)] as f64;
+            if x.is_nan() {
+                f64::NAN
+            } else if x > 0.0 {
+                x as f64
+            } else {
+                w * x as f64
+            }
+        })
+        .collect()
+}
+
+/// PReLU's backward pass in float64: `(grad_x, grad_weight)`, grad_weight[c] summing x·grad_out
+/// over the x ≤ 0 elements of channel c.
+pub fn prelu_backward(
+    x: &[f32],
+    grad_out: &[f32],
+    weight: &[f32],
+    channels: usize,
+    spatial: usize,
+) -> (Vec<f64>, Vec<f64>) {
+    let mut grad_w = vec![0.0; weight.len()];
+    let grad_x = x
+        .iter()
+        .zip(grad_out)
+        .enumerate()
+        .map(|(i, (&x, &g))| {
+            let c = prelu_channel(i, weight.len(), channels, spatial);
+            let (x, g) = (x as f64, g as f64);
+            if x <= 0.0 || x.is_nan() {
+                grad_w[c] += x * g;
+            }
+            if x.is_nan() || g.is_nan() {
+                f64::NAN
+            } else if x > 0.0 {
+                g
+            } else {
+                g * weight[c] as f64
+            }
+        })
+        .collect();
+    (grad_x, grad_w)
+}
+
+/// Σ|x·grad_out| over the terms of each weight's gradient: the scale of its rounding error.
+pub fn prelu_weight_grad_magnitude(
+    x: &[f32],
+    grad_out: &[f32],
+    wlen: usize,
+    channels: usize,
+    spatial: usize,
+) -> Vec<f64> {
+    let mut m = vec![0.0; wlen];
+    for (i, (&x, &g)) in x.iter().zip(grad_out).enumerate() {
+        if x <= 0.0 || x.is_nan() {
+            m[prelu_channel(i, wlen, channels, spatial)] += (x as f64 * g as f64).abs();
+        }
+    }
+    m
+}
+
+/// For each row: the maximum, how many elements equal it, and Σ e^(x − max) over the others.
+fn row_stats(row: &[f32]) -> (f64, f64, f64) {
+    let m = row.iter().fold(f64::NEG_INFINITY, |m, &x| m.max(x as f64));
+    let count = row.iter().filter(|&&x| x as f64 == m).count() as f64;
+    let rest: f64 = row.iter().filter(|&&x| (x as f64) < m).map(|&x| (x as f64 - m).exp()).sum();
+    (m, count, rest)
+}
+
+/// Softmax over contiguous rows of `row_len`, in float64, with the crate's conventions: a NaN
+/// makes its row NaN, and elements equal to the maximum (+∞ included) share its weight.
+///
+/// ```
+/// let y = gpu_activations::reference::softmax(&[0.0, 0.0, 1e4, -1e4], 2);
+/// assert_eq!(y, vec![0.5, 0.5, 1.0, 0.0]);
+/// ```
+pub fn softmax(x: &[f32], row_len: usize) -> Vec<f64> {
+    x.chunks(row_len)
+        .flat_map(|row| {
+            let nan = row.iter().any(|x| x.is_nan());
+            let (m, count, rest) = row_stats(row);
+            row.iter().map(move |&x| {
+                let x = x as f64;
+                if nan {
+                    f64::NAN
+                } else if x == m {
+                    1.0 / (count + rest)
+                } else if m.is_infinite() {
+                    0.0
+                } else {
+                    (x - m).exp() / (count + rest)
+                }
+            })
+        })
+        .collect()
+}
+
+/// Log-softmax over contiguous rows, in float64 (conventions as [`softmax`]).
+pub fn log_softmax(x: &[f32], row_len: usize) -> Vec<f64> {
+    x.chunks(row_len)
+        .flat_map(|row| {
+            let nan = row.iter().any(|x| x.is_nan());
+            let (m, count, rest) = row_stats(row);
+            let log_total = if count == 1.0 { rest.ln_1p() } else { (count + rest).ln() };
+            row.iter().map(move |&x| {
+                let x = x as f64;
+                if nan {
+                    f64::NAN
+                } else if x == m {
+                    -log_total
+                } else if m.is_infinite() || x.is_infinite() {
+                    f64::NEG_INFINITY
+                } else {
+                    (x - m) - log_total
+                }
+            })
+        })
+        .collect()
+}
+
+/// Softmax's backward pass from its output `y`, in float64: `(grad_in, scale)`, where
+/// grad_in = y·(g − Σ g·y) and scale = |y|·(|g| + Σ|g·y|) bounds the size of the terms.
+pub fn softmax_backward(y: &[f32], grad_out: &[f32], row_len: usize) -> (Vec<f64>, Vec<f64>) {
+    let mut out = (Vec::with_capacity(y.len()), Vec::with_capacity(y.len()));
+    for (ys, gs) in y.chunks(row_len).zip(grad_out.chunks(row_len)) {
+        let dot: f64 = ys.iter().zip(gs).map(|(&y, &g)| y as f64 * g as f64).sum();
+        let mag: f64 = ys.iter().zip(gs).map(|(&y, &g)| (y as f64 * g as f64).abs()).sum();
+        for (&y, &g) in ys.iter().zip(gs) {
+            out.0.push(y as f64 * (g as f64 - dot));
+            out.1.push((y as f64).abs() * ((g as f64).abs() + mag));
+        }
+    }
+    out
+}
+
+/// Log-softmax's backward pass from its output `y`, in float64: `(grad_in, scale)`, where
+/// grad_in = g − e^y·Σg and scale = |g| + e^y·Σ|g|.
+pub fn log_softmax_backward(y: &[f32], grad_out: &[f32], row_len: usize) -> (Vec<f64>, Vec<f64>) {
+    let mut out = (Vec::with_capacity(y.len()), Vec::with_capacity(y.len()));
+    for (ys, gs) in y.chunks(row_len).zip(grad_out.chunks(row_len)) {
+        let sum: f64 = gs.iter().map(|&g| g as f64).sum();
+        let mag: f64 = gs.iter().map(|&g| (g as f64).abs()).sum();
+        for (&y, &g) in ys.iter().zip(gs) {
+            let p = (y as f64).exp();
+            out.0.push(g as f64 - p * sum);
+            out.1.push((g as f64).abs() + p * mag);
+        }
+    }
+    out
+}

@@ -51,6 +51,28 @@ pub fn measured(got: f32, want: f64) -> f64 {
     if within(got, want, 0.0) { 0.0 } else { error(got, want) }
 }
 
+/// The error of `got` against `want` in units of 2⁻²³·`scale`, for results that are a difference
+/// of terms whose magnitudes sum to `scale` (no relative bound can hold where such a difference
+/// cancels). NaN against NaN is 0, and so is a pair of results both below the smallest normal
+/// f32 (flush to zero).
+///
+/// ```
+/// use gpu_activations::ulp::scaled_error;
+/// assert_eq!(scaled_error(1.0, 1.0 + 2f64.powi(-23), 1.0), 1.0);
+/// assert_eq!(scaled_error(0.0, 1e-40, 1e-39), 0.0);
+/// ```
+pub fn scaled_error(got: f32, want: f64, scale: f64) -> f64 {
+    if want.is_nan() || got.is_nan() {
+        return if want.is_nan() && got.is_nan() { 0.0 } else { f64::INFINITY };
+    }
+    let tiny = f32::MIN_POSITIVE as f64;
+    let diff = (got as f64 - want).abs();
+    if diff == 0.0 || (want.abs() < tiny && (got.abs() as f64) < tiny) {
+        return 0.0;
+    }
+    diff / (2f64.powi(-23) * scale)
+}
+
 /// Running maximum and mean of ULP errors, with the input where the maximum occurred.
 ///
 /// ```

@@ -1,0 +1,250 @@
+//! PReLU: a learned slope per channel, and its gradient summed on the GPU.
+
+use crate::buffer::GpuBuffer;
+use crate::error::Error;
+use crate::gpu::GpuActivations;
+use crate::pipeline::Special;
+use crate::special::grid_groups;
+use crate::{reference, ulp};
+
+/// Elements of one channel summed by one workgroup of the weight-gradient reduction.
+const PER_BLOCK_TARGET: usize = 16 * 256;
+/// At most this many partial sums per channel.
+const MAX_BLOCKS: usize = 256;
+
+/// The validated shape of a PReLU call.
+#[derive(Clone, Copy)]
+struct Shape {
+    n: usize,
+    channels: usize,
+    spatial: usize,
+    wlen: usize,
+}
+
+impl Shape {
+    fn words(&self, row: u32, blocks: u32, per_block: u32) -> [u32; 8] {
+        [
+            self.n as u32,
+            self.channels as u32,
+            self.spatial as u32,
+            self.wlen as u32,
+            row,
+            0,
+            blocks,
+            per_block,
+        ]
+    }
+}
+
+impl GpuActivations {
+    fn prelu_shape(
+        &self,
+        x: &GpuBuffer,
+        weight: &GpuBuffer,
+        channels: usize,
+        spatial: usize,
+    ) -> Result<Shape, Error> {
+        self.check_owner(x, "x")?;
+        self.check_owner(weight, "weight")?;
+        if channels == 0 || spatial == 0 {
+            return Err(Error::Shape(format!(
+                "PReLU needs channels > 0 and spatial > 0 (got {channels} and {spatial})"
+            )));
+        }
+        if weight.len() != 1 && weight.len() != channels {
+            return Err(Error::Shape(format!(
+                "PReLU weight has {} entries; it must have 1 or channels = {channels}",
+                weight.len()
+            )));
+        }
+        let group = channels
+            .checked_mul(spatial)
+            .ok_or(Error::Shape("channels × spatial overflows".into()))?;
+        if x.len() % group != 0 {
+            return Err(Error::Shape(format!(
+                "PReLU input of {} elements is not (N, {channels}, {spatial})",
+                x.len()
+            )));
+        }
+        if weight.len() as u64 > self.limits.max_compute_workgroups_per_dimension as u64 {
+            return Err(Error::Shape(format!(
+                "PReLU with {} weights exceeds the device's {} workgroups per dimension",
+                weight.len(),
+                self.limits.max_compute_workgroups_per_dimension
+            )));
+        }
+        self.check_bindable(x.len())?;
+        if x.len() > u32::MAX as usize {
+            return Err(Error::Shape("PReLU input exceeds 2^32 elements".into()));
+        }
+        Ok(Shape { n: x.len(), channels, spatial, wlen: weight.len() })
+    }
+
+    /// PReLU: `x` for x > 0, `weight[c]·x` otherwise, for `x` laid out (N, `channels`) row-major
+    /// (element i is in channel i % channels). `weight` has 1 or `channels` entries. For
+    /// (N, C, S) tensors, such as images, use [`prelu_with_spatial`](Self::prelu_with_spatial).
+    ///
+    /// ```
+    /// # let gpu = gpu_activations::GpuActivations::new()?;
+    /// let x = gpu.upload(&[-1.0, -1.0, 2.0, -4.0])?; // (N = 2, C = 2)
+    /// let w = gpu.upload(&[0.25, 0.5])?;
+    /// assert_eq!(gpu.download(&gpu.prelu(&x, &w, 2)?)?, vec![-0.25, -0.5, 2.0, -2.0]);
+    /// # Ok::<(), gpu_activations::Error>(())
+    /// ```
+    pub fn prelu(
+        &self,
+        x: &GpuBuffer,
+        weight: &GpuBuffer,
+        channels: usize,
+    ) -> Result<GpuBuffer, Error> {
+        self.prelu_with_spatial(x, weight, channels, 1)
+    }
+
+    /// Backward pass of [`prelu`](Self::prelu): `(grad_x, grad_weight)`, where
+    /// grad_x = grad_out·(1 or weight[c]) and grad_weight[c] sums x·grad_out over the x ≤ 0
+    /// elements of channel c (over everything when there is one weight), reduced on the GPU.
+    pub fn prelu_backward(
+        &self,
+        x: &GpuBuffer,
+        grad_out: &GpuBuffer,
+        weight: &GpuBuffer,
+        channels: usize,
+    ) -> Result<(GpuBuffer, GpuBuffer), Error> {
+        self.prelu_with_spatial_backward(x, grad_out, weight, channels, 1)
+    }
+
+    /// PReLU over an (N, `channels`, `spatial`) row-major tensor: element i is in channel
+    /// (i / spatial) % channels, as PyTorch's `nn.PReLU(channels)` on (N, C, H, W) with
+    /// spatial = H·W.
+    pub fn prelu_with_spatial(
+        &self,
+        x: &GpuBuffer,
+        weight: &GpuBuffer,
+        channels: usize,
+        spatial: usize,
+    ) -> Result<GpuBuffer, Error> {
+        let shape = self.prelu_shape(x, weight, channels, spatial)?;
+        let y = self.create_output(x.len())?;
+        if !x.is_empty() {
+            let (gx, gy) = self.elementwise_grid(x.len());
+            let words = shape.words(gx * 256, 0, 0);
+            let bufs = [(1, &x.buffer), (2, &weight.buffer), (3, &y.buffer)];
+            self.run_special(Special::PreluForward, words, &bufs, (gx, gy))?;
+        }
+        if self.verify() {
+            let (xs, ws, ys) = (self.download(x)?, self.download(weight)?, self.download(&y)?);
+            let want = reference::prelu(&xs, &ws, channels, spatial);
+            check_exact("prelu", "forward", &xs, None, &ys, &want)?;
+        }
+        Ok(y)
+    }
+
+    /// Backward pass of [`prelu_with_spatial`](Self::prelu_with_spatial): `(grad_x, grad_weight)`.
+    pub fn prelu_with_spatial_backward(
+        &self,
+        x: &GpuBuffer,
+        grad_out: &GpuBuffer,
+        weight: &GpuBuffer,
+        channels: usize,
+        spatial: usize,
+    ) -> Result<(GpuBuffer, GpuBuffer), Error> {
+        let shape = self.prelu_shape(x, weight, channels, spatial)?;
+        self.check_same_shape(x, grad_out, "grad_out")?;
+        let grad_x = self.create_output(x.len())?;
+        let grad_w = self.create_output(shape.wlen)?;
+        // With no elements the weight gradient is a sum over nothing: wgpu zero-fills new buffers.
+        if !x.is_empty() {
+            let (gx, gy) = self.elementwise_grid(x.len());
+            let words = shape.words(gx * 256, 0, 0);
+            let bufs =
+                [(1, &x.buffer), (2, &weight.buffer), (3, &grad_x.buffer), (4, &grad_out.buffer)];
+            self.run_special(Special::PreluBackward, words, &bufs, (gx, gy))?;
+
+            let per_channel = shape.n / if shape.wlen == 1 { 1 } else { shape.channels };
+            let blocks = per_channel.div_ceil(PER_BLOCK_TARGET).clamp(1, MAX_BLOCKS);
+            let per_block = per_channel.div_ceil(blocks);
+            let partial = self.create_storage(blocks * shape.wlen, false)?;
+            let words = shape.words(0, blocks as u32, per_block as u32);
+            let bufs = [(1, &x.buffer), (3, &partial), (4, &grad_out.buffer)];
+            self.run_special(
+                Special::PreluWeightPartial,
+                words,
+                &bufs,
+                (blocks as u32, shape.wlen as u32),
+            )?;
+            let bufs = [(1, &partial), (3, &grad_w.buffer)];
+            let groups = (shape.wlen as u32).div_ceil(64);
+            self.run_special(Special::PreluWeightFinal, words, &bufs, (groups, 1))?;
+        }
+        if self.verify() {
+            let (xs, gs, ws) =
+                (self.download(x)?, self.download(grad_out)?, self.download(weight)?);
+            let (want_x, want_w) = reference::prelu_backward(&xs, &gs, &ws, channels, spatial);
+            check_exact("prelu", "backward", &xs, Some(&gs), &self.download(&grad_x)?, &want_x)?;
+            check_weight_grad(&xs, &gs, channels, spatial, &self.download(&grad_w)?, &want_w)?;
+        }
+        Ok((grad_x, grad_w))
+    }
+
+    /// The grid for one invocation per element.
+    fn elementwise_grid(&self, n: usize) -> (u32, u32) {
+        grid_groups((n as u64).div_ceil(256), self.limits.max_compute_workgroups_per_dimension)
+    }
+}
+
+/// Every element correctly rounded (PReLU is one multiply).
+fn check_exact(
+    activation: &'static str,
+    direction: &'static str,
+    xs: &[f32],
+    gs: Option<&[f32]>,
+    got: &[f32],
+    want: &[f64],
+) -> Result<(), Error> {
+    for (i, (&g, &w)) in got.iter().zip(want).enumerate() {
+        if !ulp::within(g, w, 0.5) {
+            return Err(Error::Mismatch {
+                activation,
+                direction,
+                index: i,
+                input: xs[i],
+                grad_out: gs.map(|gs| gs[i]),
+                gpu: g,
+                reference: w as f32,
+                ulps: ulp::error(g, w),
+                bound: 0.5,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The weight gradient is a sum: it must agree with the float64 sum to within the rounding a
+/// tree of f32 additions can accumulate, 2⁻¹⁸ of the sum of the magnitudes of its terms.
+fn check_weight_grad(
+    xs: &[f32],
+    gs: &[f32],
+    channels: usize,
+    spatial: usize,
+    got: &[f32],
+    want: &[f64],
+) -> Result<(), Error> {
+    let magnitude = reference::prelu_weight_grad_magnitude(xs, gs, got.len(), channels, spatial);
+    for (c, ((&g, &w), &m)) in got.iter().zip(want).zip(&magnitude).enumerate() {
+        let ok = (g as f64 - w).abs() <= m * 2f64.powi(-18) || (g.is_nan() && w.is_nan());
+        if !ok {
+            return Err(Error::Mismatch {
+                activation: "prelu",
+                direction: "weight gradient",
+                index: c,
+                input: f32::NAN,
+                grad_out: None,
+                gpu: g,
+                reference: w as f32,
+                ulps: ulp::error(g, w),
+                bound: 0.0,
+            });
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,217 @@
+//! Softmax and log-softmax over contiguous rows, one workgroup-level reduction per row.
+
+use crate::buffer::GpuBuffer;
+use crate::error::Error;
+use crate::gpu::GpuActivations;
+use crate::pipeline::Special;
+use crate::special::grid_groups;
+use crate::{reference, ulp};
+
+/// Largest forward error of softmax and log-softmax, in ULP, over rows the reduction sums in f32.
+pub const SOFTMAX_FORWARD_ULP: f64 = 4.0;
+/// Backward error bound, as a multiple of 2⁻²³ times the sum of the magnitudes of the terms
+/// (the backward passes subtract a row sum, so no relative bound can hold near a zero result).
+pub const SOFTMAX_BACKWARD_ABS: f64 = 8.0;
+
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Softmax,
+    LogSoftmax,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Softmax => "softmax",
+            Kind::LogSoftmax => "log_softmax",
+        }
+    }
+}
+
+impl GpuActivations {
+    fn rows(&self, x: &GpuBuffer, row_len: usize) -> Result<usize, Error> {
+        self.check_owner(x, "x")?;
+        if row_len == 0 || x.len() % row_len != 0 {
+            return Err(Error::Shape(format!(
+                "row_len {row_len} does not divide the tensor's {} elements",
+                x.len()
+            )));
+        }
+        if x.len() > u32::MAX as usize {
+            return Err(Error::Shape("softmax input exceeds 2^32 elements".into()));
+        }
+        self.check_bindable(x.len())?;
+        Ok(x.len() / row_len)
+    }
+
+    fn row_kernel(
+        &self,
+        k: Special,
+        row_len: usize,
+        rows: usize,
+        bufs: &[(u32, &wgpu::Buffer)],
+    ) -> Result<(), Error> {
+        if rows == 0 {
+            return Ok(());
+        }
+        let (gx, gy) = grid_groups(rows as u64, self.limits.max_compute_workgroups_per_dimension);
+        let words = [rows as u32, row_len as u32, 0, 0, gx, 0, 0, 0];
+        self.run_special(k, words, bufs, (gx, gy))
+    }
+
+    fn softmax_family(
+        &self,
+        kind: Kind,
+        x: &GpuBuffer,
+        row_len: usize,
+    ) -> Result<GpuBuffer, Error> {
+        let rows = self.rows(x, row_len)?;
+        let y = self.create_output(x.len())?;
+        let k = if kind == Kind::Softmax {
+            Special::SoftmaxForward
+        } else {
+            Special::LogSoftmaxForward
+        };
+        self.row_kernel(k, row_len, rows, &[(1, &x.buffer), (3, &y.buffer)])?;
+        if self.verify() {
+            let (xs, ys) = (self.download(x)?, self.download(&y)?);
+            let want = match kind {
+                Kind::Softmax => reference::softmax(&xs, row_len),
+                Kind::LogSoftmax => reference::log_softmax(&xs, row_len),
+            };
+            for (i, (&g, &w)) in ys.iter().zip(&want).enumerate() {
+                if !ulp::within(g, w, SOFTMAX_FORWARD_ULP) {
+                    return Err(mismatch(
+                        kind,
+                        "forward",
+                        i,
+                        xs[i],
+                        None,
+                        g,
+                        w,
+                        SOFTMAX_FORWARD_ULP,
+                    ));
+                }
+            }
+        }
+        Ok(y)
+    }
+
+    fn softmax_family_backward(
+        &self,
+        kind: Kind,
+        y: &GpuBuffer,
+        grad_out: &GpuBuffer,
+        row_len: usize,
+    ) -> Result<GpuBuffer, Error> {
+        let rows = self.rows(y, row_len)?;
+        self.check_same_shape(y, grad_out, "grad_out")?;
+        let d = self.create_output(y.len())?;
+        let k = if kind == Kind::Softmax {
+            Special::SoftmaxBackward
+        } else {
+            Special::LogSoftmaxBackward
+        };
+        self.row_kernel(
+            k,
+            row_len,
+            rows,
+            &[(1, &y.buffer), (3, &d.buffer), (4, &grad_out.buffer)],
+        )?;
+        if self.verify() {
+            let (ys, gs, ds) = (self.download(y)?, self.download(grad_out)?, self.download(&d)?);
+            let (want, scale) = match kind {
+                Kind::Softmax => reference::softmax_backward(&ys, &gs, row_len),
+                Kind::LogSoftmax => reference::log_softmax_backward(&ys, &gs, row_len),
+            };
+            for i in 0..ds.len() {
+                let err = ulp::scaled_error(ds[i], want[i], scale[i]);
+                if err > SOFTMAX_BACKWARD_ABS {
+                    return Err(mismatch(
+                        kind,
+                        "backward",
+                        i,
+                        ys[i],
+                        Some(gs[i]),
+                        ds[i],
+                        want[i],
+                        err,
+                    ));
+                }
+            }
+        }
+        Ok(d)
+    }
+
+    /// Softmax over each contiguous row of `row_len` elements: e^(x − max) / Σ e^(x − max).
+    /// `row_len` must divide the length. NaN in a row makes the row NaN; +∞ logits share the
+    /// probability evenly.
+    ///
+    /// ```
+    /// # let gpu = gpu_activations::GpuActivations::new()?;
+    /// let x = gpu.upload(&[0.0, 0.0, 1e4, -1e4])?; // two rows of 2
+    /// let y = gpu.download(&gpu.softmax(&x, 2)?)?;
+    /// assert_eq!(y, vec![0.5, 0.5, 1.0, 0.0]);
+    /// # Ok::<(), gpu_activations::Error>(())
+    /// ```
+    pub fn softmax(&self, x: &GpuBuffer, row_len: usize) -> Result<GpuBuffer, Error> {
+        self.softmax_family(Kind::Softmax, x, row_len)
+    }
+
+    /// Log-softmax over each contiguous row: (x − max) − ln Σ e^(x − max), accurate also for the
+    /// dominant logit (where it is −ln(1 + Σ of the rest)).
+    pub fn log_softmax(&self, x: &GpuBuffer, row_len: usize) -> Result<GpuBuffer, Error> {
+        self.softmax_family(Kind::LogSoftmax, x, row_len)
+    }
+
+    /// Backward pass of [`softmax`](Self::softmax) from its output `y`:
+    /// grad_in = y·(grad_out − Σ grad_out·y) per row.
+    pub fn softmax_backward(
+        &self,
+        y: &GpuBuffer,
+        grad_out: &GpuBuffer,
+        row_len: usize,
+    ) -> Result<GpuBuffer, Error> {
+        self.softmax_family_backward(Kind::Softmax, y, grad_out, row_len)
+    }
+
+    /// Backward pass of [`log_softmax`](Self::log_softmax) from its output `y`:
+    /// grad_in = grad_out − e^y·Σ grad_out per row.
+    pub fn log_softmax_backward(
+        &self,
+        y: &GpuBuffer,
+        grad_out: &GpuBuffer,
+        row_len: usize,
+    ) -> Result<GpuBuffer, Error> {
+        self.softmax_family_backward(Kind::LogSoftmax, y, grad_out, row_len)
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn mismatch(
+    kind: Kind,
+    direction: &'static str,
+    index: usize,
+    input: f32,
+    grad_out: Option<f32>,
+    gpu: f32,
+    want: f64,
+    err: f64,
+) -> Error {
+    let (ulps, bound) = if grad_out.is_some() {
+        (err, SOFTMAX_BACKWARD_ABS)
+    } else {
+        (ulp::error(gpu, want), SOFTMAX_FORWARD_ULP)
+    };
+    Error::Mismatch {
+        activation: kind.name(),
+        direction,
+        index,
+        input,
+        grad_out,
+        gpu,
+        reference: want as f32,
+        ulps,
+        bound,
+    }
+}

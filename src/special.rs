@@ -1,0 +1,65 @@
+//! Running the kernels that are not elementwise (PReLU, softmax): whole-buffer bindings, one
+//! dispatch per call.
+
+use wgpu::util::DeviceExt;
+
+use crate::error::Error;
+use crate::gpu::GpuActivations;
+use crate::pipeline::{Key, Special};
+
+/// Workgroup grid covering `groups` workgroups with x at most `max_dim`.
+pub(crate) fn grid_groups(groups: u64, max_dim: u32) -> (u32, u32) {
+    let groups = groups.max(1);
+    let gx = groups.min(max_dim as u64);
+    (gx as u32, groups.div_ceil(gx) as u32)
+}
+
+impl GpuActivations {
+    /// Checks that a whole tensor of `len` floats fits one storage binding.
+    pub(crate) fn check_bindable(&self, len: usize) -> Result<(), Error> {
+        let limit = self.limits.max_storage_buffer_binding_size;
+        let bytes = (len as u64).div_ceil(4) * 16;
+        if bytes > limit {
+            return Err(Error::TooLarge { elements: len, bytes, limit });
+        }
+        Ok(())
+    }
+
+    /// Queues kernel `k` on a `(gx, gy)` grid with the 8-word uniform `words` (word 5, the
+    /// optimization barrier's zero, is forced to 0) and `buffers` at their binding numbers.
+    pub(crate) fn run_special(
+        &self,
+        k: Special,
+        mut words: [u32; 8],
+        buffers: &[(u32, &wgpu::Buffer)],
+        (gx, gy): (u32, u32),
+    ) -> Result<(), Error> {
+        let pipe = self.pipelines.get(&self.device, Key::Special(k))?;
+        words[5] = 0;
+        let uniform = self.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some("gpu-activations params"),
+            contents: bytemuck::cast_slice(&words),
+            usage: wgpu::BufferUsages::UNIFORM,
+        });
+        let mut entries =
+            vec![wgpu::BindGroupEntry { binding: 0, resource: uniform.as_entire_binding() }];
+        entries.extend(buffers.iter().map(|(binding, b)| wgpu::BindGroupEntry {
+            binding: *binding,
+            resource: b.as_entire_binding(),
+        }));
+        let bind_group = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some(k.entry_point()),
+            layout: &pipe.layout,
+            entries: &entries,
+        });
+        let mut enc = self.device.create_command_encoder(&Default::default());
+        {
+            let mut pass = enc.begin_compute_pass(&Default::default());
+            pass.set_pipeline(&pipe.pipeline);
+            pass.set_bind_group(0, &bind_group, &[]);
+            pass.dispatch_workgroups(gx, gy, 1);
+        }
+        self.queue.submit([enc.finish()]);
+        Ok(())
+    }
+}
