@@ -15,10 +15,11 @@
 //! # Ok::<(), gpu_activations::Error>(())
 //! ```
 //!
-//! Every activation is listed once in [`Activation`]; its WGSL lives in `shaders/`, its float64
-//! reference in [`reference`]. Accuracy is measured in [`ulp`]s: forward within 4 ULP and
-//! backward within 8 ULP of float64 over the whole f32 range (relu, leaky_relu and identity are
-//! correctly rounded).
+//! Every elementwise activation is listed once in [`Activation`]; its WGSL lives in `shaders/`,
+//! its float64 reference in [`reference`]. PReLU ([`GpuActivations::prelu`]) and the softmax
+//! family ([`GpuActivations::softmax`]) have their own kernels. Accuracy is measured in
+//! [`ulp`]s: forward within 4 ULP and backward within 8 ULP of float64 over the whole f32 range
+//! (the piecewise-linear ones correctly rounded); see [`Bounds`].
 #![deny(missing_docs)]
 
 mod activation;
