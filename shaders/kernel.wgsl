@@ -48,3 +48,13 @@ fn backward(@builtin(global_invocation_id) gid: vec3<u32>) {
     let g = gs[i];
     ys[i] = vec4<f32>(bwd1(x.x, g.x), bwd1(x.y, g.y), bwd1(x.z, g.z), bwd1(x.w, g.w));
 }
+
+@compute @workgroup_size(256)
+fn forward_inplace(@builtin(global_invocation_id) gid: vec3<u32>) {
+    let i = gid.x + gid.y * params.row;
+    if (i >= params.n4) {
+        return;
+    }
+    let x = ys[i];
+    ys[i] = vec4<f32>(fwd1(x.x), fwd1(x.y), fwd1(x.z), fwd1(x.w));
+}

@@ -1,16 +1,35 @@
 //! [`GpuBuffer`]: f32 data living on the device.
 
+use std::sync::Arc;
+
+use crate::pool::Pool;
+
 /// A tensor of f32 living on the device, made by [`GpuActivations::upload`](crate::GpuActivations::upload)
 /// or returned by an operation. It remembers which [`GpuActivations`](crate::GpuActivations) made
 /// it, and using it with another one is [`Error::WrongDevice`](crate::Error::WrongDevice).
 ///
 /// The device allocation is padded to a whole number of 4-float vectors; [`len`](Self::len) is
 /// the number of elements the caller sees.
-#[derive(Debug)]
 pub struct GpuBuffer {
     pub(crate) buffer: wgpu::Buffer,
     pub(crate) len: usize,
     pub(crate) owner: u64,
+    /// Where the allocation goes back when the buffer is dropped.
+    pub(crate) pool: Option<Arc<Pool>>,
+}
+
+impl std::fmt::Debug for GpuBuffer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GpuBuffer").field("len", &self.len).field("owner", &self.owner).finish()
+    }
+}
+
+impl Drop for GpuBuffer {
+    fn drop(&mut self) {
+        if let Some(pool) = self.pool.take() {
+            pool.put(self.buffer.clone());
+        }
+    }
 }
 
 impl GpuBuffer {

@@ -1,13 +1,12 @@
 //! Recording one elementwise operation: split the tensor into bindings the device can address,
-//! lay out a grid that spills into y past the per-dimension workgroup limit, submit.
-
-use wgpu::util::DeviceExt;
+//! lay out a grid that spills into y past the per-dimension workgroup limit, record, submit.
 
 use crate::activation::Activation;
 use crate::buffer::GpuBuffer;
 use crate::error::Error;
 use crate::gpu::GpuActivations;
 use crate::pipeline::{Direction, Key};
+use crate::uniforms::{BLOCK, Uniforms};
 
 /// Invocations per workgroup (`@workgroup_size` in kernel.wgsl).
 pub(crate) const WORKGROUP: u64 = 256;
@@ -40,6 +39,39 @@ fn binding(b: &GpuBuffer, start: u64, n4: u64) -> wgpu::BindingResource<'_> {
     })
 }
 
+/// The buffers of one elementwise operation.
+#[derive(Clone, Copy)]
+pub(crate) enum Operands<'a> {
+    /// y = f(x)
+    Forward { x: &'a GpuBuffer, y: &'a GpuBuffer },
+    /// y = g · f′(x)
+    Backward { x: &'a GpuBuffer, g: &'a GpuBuffer, y: &'a GpuBuffer },
+    /// x = f(x)
+    InPlace { x: &'a GpuBuffer },
+}
+
+impl Operands<'_> {
+    fn direction(&self) -> Direction {
+        match self {
+            Operands::Forward { .. } => Direction::Forward,
+            Operands::Backward { .. } => Direction::Backward,
+            Operands::InPlace { .. } => Direction::InPlace,
+        }
+    }
+
+    fn input(&self) -> &GpuBuffer {
+        match self {
+            Operands::Forward { x, .. }
+            | Operands::Backward { x, .. }
+            | Operands::InPlace { x } => x,
+        }
+    }
+
+    fn len4(&self) -> u64 {
+        self.input().len4()
+    }
+}
+
 impl GpuActivations {
     /// The most vec4s one binding may cover: the device's binding size, aligned down to its
     /// storage offset alignment, and no more than a full 2-D grid.
@@ -52,66 +84,87 @@ impl GpuActivations {
         (len4 / align4 * align4).max(align4)
     }
 
-    /// Queues `act` in direction `dir` over `x` (and `g`) into `y`; nothing for empty tensors.
-    pub(crate) fn dispatch(
+    /// Records `act` over `ops` into `enc` (one compute pass; one dispatch per binding-sized
+    /// chunk), taking parameter slots from `uniforms`. Nothing for empty tensors.
+    pub(crate) fn record(
         &self,
+        enc: &mut wgpu::CommandEncoder,
+        uniforms: &mut dyn Uniforms,
         act: Activation,
-        dir: Direction,
-        x: &GpuBuffer,
-        g: Option<&GpuBuffer>,
-        y: &GpuBuffer,
+        ops: Operands<'_>,
     ) -> Result<(), Error> {
-        if x.is_empty() {
+        let total4 = ops.len4();
+        if ops.input().is_empty() {
             return Ok(());
         }
-        let pipe = self.pipelines.get(&self.device, Key::Elementwise(act.index(), dir))?;
-        let total4 = x.len4();
+        let pipe =
+            self.pipelines.get(&self.device, Key::Elementwise(act.index(), ops.direction()))?;
         let chunk4 = self.chunk_len4();
         let max_dim = self.limits.max_compute_workgroups_per_dimension;
-        let mut enc = self
-            .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(act.name()) });
-        {
-            let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
-                label: Some(act.name()),
-                timestamp_writes: None,
+        let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
+            label: Some(act.name()),
+            timestamp_writes: None,
+        });
+        pass.set_pipeline(&pipe.pipeline);
+        let mut start = 0;
+        while start < total4 {
+            let n4 = chunk4.min(total4 - start);
+            let (gx, gy) = grid(n4, max_dim);
+            let params = Params {
+                n4: n4 as u32,
+                row: gx * WORKGROUP as u32,
+                zero: 0,
+                pad: 0,
+                p: act.params(),
+            };
+            let (ubuf, uoff) =
+                uniforms.slot(&self.device, &self.queue, bytemuck::bytes_of(&params));
+            let uniform = wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                buffer: &ubuf,
+                offset: uoff,
+                size: std::num::NonZeroU64::new(BLOCK),
             });
-            pass.set_pipeline(&pipe.pipeline);
-            let mut start = 0;
-            while start < total4 {
-                let n4 = chunk4.min(total4 - start);
-                let (gx, gy) = grid(n4, max_dim);
-                let params = Params {
-                    n4: n4 as u32,
-                    row: gx * WORKGROUP as u32,
-                    zero: 0,
-                    pad: 0,
-                    p: act.params(),
-                };
-                let uniform = self.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                    label: Some("gpu-activations params"),
-                    contents: bytemuck::bytes_of(&params),
-                    usage: wgpu::BufferUsages::UNIFORM,
-                });
-                let mut entries = vec![
-                    wgpu::BindGroupEntry { binding: 0, resource: uniform.as_entire_binding() },
-                    wgpu::BindGroupEntry { binding: 1, resource: binding(x, start, n4) },
-                    wgpu::BindGroupEntry { binding: 2, resource: binding(y, start, n4) },
-                ];
-                if let Some(g) = g {
+            let mut entries = vec![wgpu::BindGroupEntry { binding: 0, resource: uniform }];
+            match ops {
+                Operands::Forward { x, y } => {
+                    entries
+                        .push(wgpu::BindGroupEntry { binding: 1, resource: binding(x, start, n4) });
+                    entries
+                        .push(wgpu::BindGroupEntry { binding: 2, resource: binding(y, start, n4) });
+                }
+                Operands::Backward { x, g, y } => {
+                    entries
+                        .push(wgpu::BindGroupEntry { binding: 1, resource: binding(x, start, n4) });
+                    entries
+                        .push(wgpu::BindGroupEntry { binding: 2, resource: binding(y, start, n4) });
                     entries
                         .push(wgpu::BindGroupEntry { binding: 3, resource: binding(g, start, n4) });
                 }
-                let bind_group = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
-                    label: Some(act.name()),
-                    layout: &pipe.layout,
-                    entries: &entries,
-                });
-                pass.set_bind_group(0, &bind_group, &[]);
-                pass.dispatch_workgroups(gx, gy, 1);
-                start += n4;
+                Operands::InPlace { x } => {
+                    entries
+                        .push(wgpu::BindGroupEntry { binding: 2, resource: binding(x, start, n4) });
+                }
             }
+            let bind_group = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some(act.name()),
+                layout: &pipe.layout,
+                entries: &entries,
+            });
+            pass.set_bind_group(0, &bind_group, &[]);
+            pass.dispatch_workgroups(gx, gy, 1);
+            start += n4;
         }
+        Ok(())
+    }
+
+    /// Records and submits one operation, its parameters in the shared ring.
+    pub(crate) fn dispatch(&self, act: Activation, ops: Operands<'_>) -> Result<(), Error> {
+        let mut enc = self
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(act.name()) });
+        // The ring's lock is held until the submission that reads the slots is queued.
+        let mut ring = self.ring.lock().unwrap_or_else(|p| p.into_inner());
+        self.record(&mut enc, &mut *ring, act, ops)?;
         self.queue.submit([enc.finish()]);
         Ok(())
     }

@@ -3,11 +3,12 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use crate::activation::Activation;
 use crate::buffer::{GpuBuffer, padded_len4};
 use crate::error::Error;
 use crate::options::Options;
-use crate::pipeline::{Direction, PipelineCache};
+use crate::pipeline::PipelineCache;
+use crate::pool::Pool;
+use crate::uniforms::Ring;
 
 /// Distinguishes the buffers of one `GpuActivations` from another's.
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
@@ -37,6 +38,13 @@ pub struct GpuActivations {
     id: u64,
     verify: bool,
     pub(crate) pipelines: PipelineCache,
+    /// Parameter slots for single operations.
+    pub(crate) ring: Mutex<Ring>,
+    /// Dropped buffers, for reuse.
+    pub(crate) pool: Arc<Pool>,
+    /// Reused staging buffers for uploads and downloads.
+    pub(crate) staging_up: Mutex<Option<wgpu::Buffer>>,
+    pub(crate) staging_down: Mutex<Option<wgpu::Buffer>>,
     /// The first device error that no error scope caught, reported by the next waiting call.
     uncaptured: Arc<Mutex<Option<String>>>,
 }
@@ -112,11 +120,15 @@ impl GpuActivations {
         Ok(GpuActivations {
             info: device.adapter_info(),
             limits: device.limits(),
+            ring: Ring::new(&device),
             device,
             queue,
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             verify: cfg!(debug_assertions),
             pipelines: PipelineCache::default(),
+            pool: Arc::new(Pool::default()),
+            staging_up: Mutex::new(None),
+            staging_down: Mutex::new(None),
             uncaptured,
         })
     }
@@ -146,116 +158,6 @@ impl GpuActivations {
         self.verify = on;
     }
 
-    /// Copies `data` to a new buffer on the device.
-    pub fn upload(&self, data: &[f32]) -> Result<GpuBuffer, Error> {
-        let buffer = self.create_storage(data.len(), true)?;
-        {
-            // A buffer mapped at creation starts zeroed, so the vec4 padding needs no write.
-            let mut view =
-                buffer.slice(..).get_mapped_range_mut().map_err(|e| Error::Gpu(e.to_string()))?;
-            view.slice(..std::mem::size_of_val(data)).copy_from_slice(bytemuck::cast_slice(data));
-        }
-        buffer.unmap();
-        Ok(GpuBuffer { buffer, len: data.len(), owner: self.id })
-    }
-
-    /// Waits for all queued work on the buffer and copies it to the host.
-    pub fn download(&self, buf: &GpuBuffer) -> Result<Vec<f32>, Error> {
-        self.check_owner(buf, "buf")?;
-        if buf.is_empty() {
-            self.sync()?;
-            return Ok(Vec::new());
-        }
-        let bytes = buf.len4() * 16;
-        let staging = self.device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("gpu-activations staging"),
-            size: bytes,
-            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
-        let mut enc = self.device.create_command_encoder(&Default::default());
-        enc.copy_buffer_to_buffer(&buf.buffer, 0, &staging, 0, bytes);
-        let idx = self.queue.submit([enc.finish()]);
-        let (tx, rx) = futures_intrusive::channel::shared::oneshot_channel();
-        staging.slice(..).map_async(wgpu::MapMode::Read, move |r| {
-            let _ = tx.send(r);
-        });
-        self.wait(Some(idx))?;
-        pollster::block_on(rx.receive())
-            .ok_or_else(|| Error::Readback("map callback dropped".into()))?
-            .map_err(|e| Error::Readback(e.to_string()))?;
-        let out = {
-            let view =
-                staging.slice(..).get_mapped_range().map_err(|e| Error::Readback(e.to_string()))?;
-            bytemuck::cast_slice::<u8, f32>(&view)[..buf.len].to_vec()
-        };
-        staging.unmap();
-        Ok(out)
-    }
-
-    /// Waits until all work queued so far has finished.
-    pub fn sync(&self) -> Result<(), Error> {
-        self.wait(None)
-    }
-
-    /// `f(x)` for every element of `x`, into a new buffer.
-    pub fn forward(&self, act: Activation, x: &GpuBuffer) -> Result<GpuBuffer, Error> {
-        act.validate()?;
-        self.check_owner(x, "x")?;
-        let y = self.create_output(x.len)?;
-        self.dispatch(act, Direction::Forward, x, None, &y)?;
-        if self.verify {
-            crate::verify::check(self, act, x, None, &y)?;
-        }
-        Ok(y)
-    }
-
-    /// `grad_out · f′(x)` for every element, into a new buffer: the gradient with respect to
-    /// the activation's input. `grad_out` must have the length of `x`.
-    pub fn backward(
-        &self,
-        act: Activation,
-        x: &GpuBuffer,
-        grad_out: &GpuBuffer,
-    ) -> Result<GpuBuffer, Error> {
-        act.validate()?;
-        self.check_same_shape(x, grad_out, "grad_out")?;
-        let y = self.create_output(x.len)?;
-        self.dispatch(act, Direction::Backward, x, Some(grad_out), &y)?;
-        if self.verify {
-            crate::verify::check(self, act, x, Some(grad_out), &y)?;
-        }
-        Ok(y)
-    }
-
-    /// Reads `y` back and checks it is `f(x)` within the activation's forward bound, the check
-    /// [`Options::verify`] runs after every operation. Waits for queued work.
-    ///
-    /// A disagreement is [`Error::Mismatch`] naming the first bad element.
-    pub fn check_forward(
-        &self,
-        act: Activation,
-        x: &GpuBuffer,
-        y: &GpuBuffer,
-    ) -> Result<(), Error> {
-        self.check_same_shape(x, y, "y")?;
-        crate::verify::check(self, act, x, None, y)
-    }
-
-    /// Reads `grad_in` back and checks it is `grad_out · f′(x)` within the activation's backward
-    /// bound. Waits for queued work.
-    pub fn check_backward(
-        &self,
-        act: Activation,
-        x: &GpuBuffer,
-        grad_out: &GpuBuffer,
-        grad_in: &GpuBuffer,
-    ) -> Result<(), Error> {
-        self.check_same_shape(x, grad_out, "grad_out")?;
-        self.check_same_shape(x, grad_in, "grad_in")?;
-        crate::verify::check(self, act, x, Some(grad_out), grad_in)
-    }
-
     pub(crate) fn check_same_shape(
         &self,
         x: &GpuBuffer,
@@ -274,9 +176,24 @@ impl GpuActivations {
         if buf.owner == self.id { Ok(()) } else { Err(Error::WrongDevice { what }) }
     }
 
+    /// A tensor of `len` floats for an operation to write: a pooled buffer of that size if one
+    /// is free, else a new one.
     pub(crate) fn create_output(&self, len: usize) -> Result<GpuBuffer, Error> {
-        let buffer = self.create_storage(len, false)?;
-        Ok(GpuBuffer { buffer, len, owner: self.id })
+        let bytes = padded_len4(len).saturating_mul(16);
+        let buffer = match self.pool.take(bytes) {
+            Some(b) => b,
+            None => self.create_storage(len, false)?,
+        };
+        Ok(GpuBuffer { buffer, len, owner: self.id, pool: Some(self.pool.clone()) })
+    }
+
+    /// Frees the device buffers kept for reuse (they are kept up to 1 GiB).
+    pub fn release_pooled(&self) {
+        self.pool.clear();
+    }
+
+    pub(crate) fn id(&self) -> u64 {
+        self.id
     }
 
     /// A storage buffer for `len` floats, padded to whole vec4s, with size and memory errors
@@ -320,31 +237,6 @@ impl GpuActivations {
         }
     }
 }
-
-/// Generates the named forward and backward methods from the activation table.
-#[macro_export]
-#[doc(hidden)]
-macro_rules! gpu_methods {
-    ($($doc:literal $fwd:ident / $bwd:ident / $grad:ident ($($p:ident),*) => $variant:ident $({ $($body:tt)* })?;)*) => {
-        impl GpuActivations {
-            $(
-                #[doc = concat!("Forward pass of ", $doc, ", into a new buffer.")]
-                #[doc = ""]
-                #[doc = concat!("Same as [`forward`](Self::forward) with `Activation::", stringify!($variant), "`.")]
-                pub fn $fwd(&self, x: &GpuBuffer $(, $p: f32)*) -> Result<GpuBuffer, Error> {
-                    self.forward(Activation::$variant $({ $($body)* })?, x)
-                }
-                #[doc = concat!("Backward pass of ", $doc, ": `grad_out · f′(x)`, into a new buffer.")]
-                #[doc = ""]
-                #[doc = concat!("Same as [`backward`](Self::backward) with `Activation::", stringify!($variant), "`.")]
-                pub fn $bwd(&self, x: &GpuBuffer, grad_out: &GpuBuffer $(, $p: f32)*) -> Result<GpuBuffer, Error> {
-                    self.backward(Activation::$variant $({ $($body)* })?, x, grad_out)
-                }
-            )*
-        }
-    };
-}
-crate::named_activations!(gpu_methods);
 
 // `GpuActivations` and `GpuBuffer` are shared across threads.
 const _: fn() = || {

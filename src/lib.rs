@@ -23,20 +23,26 @@
 #![deny(missing_docs)]
 
 mod activation;
+mod batch;
 mod buffer;
 mod dispatch;
 mod error;
 mod gpu;
+mod ops;
 mod options;
 mod pipeline;
+mod pool;
 mod prelu;
 pub mod reference;
 mod softmax;
 mod special;
+mod transfer;
 pub mod ulp;
+mod uniforms;
 mod verify;
 
 pub use activation::{Activation, Bounds};
+pub use batch::Batch;
 pub use buffer::GpuBuffer;
 pub use error::Error;
 pub use gpu::GpuActivations;

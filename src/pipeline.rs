@@ -15,13 +15,19 @@ const KERNEL: &str = include_str!("../shaders/kernel.wgsl");
 pub(crate) enum Direction {
     Forward,
     Backward,
+    /// Forward, overwriting the input.
+    InPlace,
 }
 
 impl Direction {
+    pub(crate) const ALL: [Direction; 3] =
+        [Direction::Forward, Direction::Backward, Direction::InPlace];
+
     pub(crate) fn entry_point(self) -> &'static str {
         match self {
             Direction::Forward => "forward",
             Direction::Backward => "backward",
+            Direction::InPlace => "forward_inplace",
         }
     }
 }
@@ -51,6 +57,17 @@ pub(crate) enum Special {
 }
 
 impl Special {
+    pub(crate) const ALL: [Special; 8] = [
+        Special::PreluForward,
+        Special::PreluBackward,
+        Special::PreluWeightPartial,
+        Special::PreluWeightFinal,
+        Special::SoftmaxForward,
+        Special::LogSoftmaxForward,
+        Special::SoftmaxBackward,
+        Special::LogSoftmaxBackward,
+    ];
+
     fn module(self) -> &'static str {
         match self {
             Special::PreluForward
@@ -148,20 +165,20 @@ fn build(device: &wgpu::Device, act: Activation, dir: Direction) -> Result<Pipel
         label: Some(&label),
         source: wgpu::ShaderSource::Wgsl(shader_source(act).into()),
     });
-    let mut entries = vec![
-        wgpu::BindGroupLayoutEntry {
-            binding: 0,
-            visibility: wgpu::ShaderStages::COMPUTE,
-            ty: wgpu::BindingType::Buffer {
-                ty: wgpu::BufferBindingType::Uniform,
-                has_dynamic_offset: false,
-                min_binding_size: None,
-            },
-            count: None,
+    let mut entries = vec![wgpu::BindGroupLayoutEntry {
+        binding: 0,
+        visibility: wgpu::ShaderStages::COMPUTE,
+        ty: wgpu::BindingType::Buffer {
+            ty: wgpu::BufferBindingType::Uniform,
+            has_dynamic_offset: false,
+            min_binding_size: None,
         },
-        storage(1, true),
-        storage(2, false),
-    ];
+        count: None,
+    }];
+    if dir != Direction::InPlace {
+        entries.push(storage(1, true));
+    }
+    entries.push(storage(2, false));
     if dir == Direction::Backward {
         entries.push(storage(3, true));
     }

@@ -1,0 +1,195 @@
+//! The operations: forward, backward and in-place passes of any [`Activation`], recorded into
+//! the crate's own submissions or into a caller's encoder, and their named forms.
+
+use crate::activation::Activation;
+use crate::buffer::GpuBuffer;
+use crate::dispatch::Operands;
+use crate::error::Error;
+use crate::gpu::GpuActivations;
+use crate::pipeline::{Direction, Key, Special};
+use crate::uniforms::Fresh;
+
+impl GpuActivations {
+    /// `f(x)` for every element of `x`, into a new buffer. Queued; returns at once.
+    pub fn forward(&self, act: Activation, x: &GpuBuffer) -> Result<GpuBuffer, Error> {
+        act.validate()?;
+        self.check_owner(x, "x")?;
+        let y = self.create_output(x.len())?;
+        self.dispatch(act, Operands::Forward { x, y: &y })?;
+        if self.verify() {
+            crate::verify::check(self, act, x, None, &y)?;
+        }
+        Ok(y)
+    }
+
+    /// `grad_out · f′(x)` for every element, into a new buffer: the gradient with respect to
+    /// the activation's input. `grad_out` must have the length of `x`.
+    pub fn backward(
+        &self,
+        act: Activation,
+        x: &GpuBuffer,
+        grad_out: &GpuBuffer,
+    ) -> Result<GpuBuffer, Error> {
+        act.validate()?;
+        self.check_same_shape(x, grad_out, "grad_out")?;
+        let y = self.create_output(x.len())?;
+        self.dispatch(act, Operands::Backward { x, g: grad_out, y: &y })?;
+        if self.verify() {
+            crate::verify::check(self, act, x, Some(grad_out), &y)?;
+        }
+        Ok(y)
+    }
+
+    /// `x ← f(x)` **in place**: `x` is overwritten and no second buffer is allocated. Any
+    /// activation works; PyTorch offers in-place forms of relu, leaky_relu, elu, hardtanh, relu6,
+    /// selu, celu, silu, mish, hardsigmoid, hardswish and threshold, which have named
+    /// `<name>_inplace` methods here.
+    ///
+    /// ```
+    /// # let gpu = gpu_activations::GpuActivations::new()?;
+    /// let x = gpu.upload(&[-1.0, 2.0])?;
+    /// gpu.relu_inplace(&x)?;
+    /// assert_eq!(gpu.download(&x)?, vec![0.0, 2.0]);
+    /// # Ok::<(), gpu_activations::Error>(())
+    /// ```
+    pub fn forward_inplace(&self, act: Activation, x: &GpuBuffer) -> Result<(), Error> {
+        act.validate()?;
+        self.check_owner(x, "x")?;
+        // Verification needs the input, which the operation destroys: keep a host copy.
+        let before = if self.verify() { Some(self.download(x)?) } else { None };
+        self.dispatch(act, Operands::InPlace { x })?;
+        if let Some(xs) = before {
+            let original = self.upload(&xs)?;
+            crate::verify::check(self, act, &original, None, x)?;
+        }
+        Ok(())
+    }
+
+    /// Records `f(x)` into the caller's `encoder` (for applications that own a frame's
+    /// encoder); the result is valid once that encoder's commands are submitted on this
+    /// instance's queue. Verification does not apply: nothing has run yet.
+    pub fn encode_forward(
+        &self,
+        encoder: &mut wgpu::CommandEncoder,
+        act: Activation,
+        x: &GpuBuffer,
+    ) -> Result<GpuBuffer, Error> {
+        act.validate()?;
+        self.check_owner(x, "x")?;
+        let y = self.create_output(x.len())?;
+        self.record(encoder, &mut Fresh, act, Operands::Forward { x, y: &y })?;
+        Ok(y)
+    }
+
+    /// Records `grad_out · f′(x)` into the caller's `encoder`; see
+    /// [`encode_forward`](Self::encode_forward).
+    pub fn encode_backward(
+        &self,
+        encoder: &mut wgpu::CommandEncoder,
+        act: Activation,
+        x: &GpuBuffer,
+        grad_out: &GpuBuffer,
+    ) -> Result<GpuBuffer, Error> {
+        act.validate()?;
+        self.check_same_shape(x, grad_out, "grad_out")?;
+        let y = self.create_output(x.len())?;
+        self.record(encoder, &mut Fresh, act, Operands::Backward { x, g: grad_out, y: &y })?;
+        Ok(y)
+    }
+
+    /// Compiles every pipeline now (each activation's forward, backward and in-place kernels,
+    /// PReLU's and the softmax family's), so that no later call pays for compilation.
+    pub fn warm_up(&self) -> Result<(), Error> {
+        for act in Activation::ALL {
+            for dir in Direction::ALL {
+                self.pipelines.get(&self.device, Key::Elementwise(act.index(), dir))?;
+            }
+        }
+        for k in Special::ALL {
+            self.pipelines.get(&self.device, Key::Special(k))?;
+        }
+        Ok(())
+    }
+
+    /// Reads `y` back and checks it is `f(x)` within the activation's forward bound, the check
+    /// [`Options::verify`](crate::Options::verify) runs after every operation. Waits for
+    /// queued work. A disagreement is [`Error::Mismatch`] naming the first bad element.
+    pub fn check_forward(
+        &self,
+        act: Activation,
+        x: &GpuBuffer,
+        y: &GpuBuffer,
+    ) -> Result<(), Error> {
+        self.check_same_shape(x, y, "y")?;
+        crate::verify::check(self, act, x, None, y)
+    }
+
+    /// Reads `grad_in` back and checks it is `grad_out · f′(x)` within the activation's backward
+    /// bound. Waits for queued work.
+    pub fn check_backward(
+        &self,
+        act: Activation,
+        x: &GpuBuffer,
+        grad_out: &GpuBuffer,
+        grad_in: &GpuBuffer,
+    ) -> Result<(), Error> {
+        self.check_same_shape(x, grad_out, "grad_out")?;
+        self.check_same_shape(x, grad_in, "grad_in")?;
+        crate::verify::check(self, act, x, Some(grad_out), grad_in)
+    }
+}
+
+/// Generates the named forward and backward methods from the activation table.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! gpu_methods {
+    ($($doc:literal $fwd:ident / $bwd:ident / $grad:ident ($($p:ident),*) => $variant:ident $({ $($body:tt)* })?;)*) => {
+        impl GpuActivations {
+            $(
+                #[doc = concat!("Forward pass of ", $doc, ", into a new buffer.")]
+                #[doc = ""]
+                #[doc = concat!("Same as [`forward`](Self::forward) with `Activation::", stringify!($variant), "`.")]
+                pub fn $fwd(&self, x: &GpuBuffer $(, $p: f32)*) -> Result<GpuBuffer, Error> {
+                    self.forward(Activation::$variant $({ $($body)* })?, x)
+                }
+                #[doc = concat!("Backward pass of ", $doc, ": `grad_out · f′(x)`, into a new buffer.")]
+                #[doc = ""]
+                #[doc = concat!("Same as [`backward`](Self::backward) with `Activation::", stringify!($variant), "`.")]
+                pub fn $bwd(&self, x: &GpuBuffer, grad_out: &GpuBuffer $(, $p: f32)*) -> Result<GpuBuffer, Error> {
+                    self.backward(Activation::$variant $({ $($body)* })?, x, grad_out)
+                }
+            )*
+        }
+    };
+}
+crate::named_activations!(gpu_methods);
+
+/// The in-place named forms, for the activations PyTorch offers in place.
+macro_rules! inplace_methods {
+    ($($name:ident ($($p:ident),*) => $variant:ident $({ $($body:tt)* })?;)*) => {
+        impl GpuActivations {
+            $(
+                #[doc = concat!("`", stringify!($variant), "` **in place**: `x` is overwritten, no second buffer is allocated.")]
+                #[doc = ""]
+                #[doc = "Same as [`forward_inplace`](Self::forward_inplace)."]
+                pub fn $name(&self, x: &GpuBuffer $(, $p: f32)*) -> Result<(), Error> {
+                    self.forward_inplace(Activation::$variant $({ $($body)* })?, x)
+                }
+            )*
+        }
+    };
+}
+inplace_methods! {
+    relu_inplace () => Relu;
+    leaky_relu_inplace (alpha) => LeakyRelu { alpha };
+    elu_inplace (alpha) => Elu { alpha };
+    hardtanh_inplace (min_val, max_val) => Hardtanh { min_val, max_val };
+    relu6_inplace () => Relu6;
+    selu_inplace () => Selu;
+    celu_inplace (alpha) => Celu { alpha };
+    silu_inplace () => Silu;
+    mish_inplace () => Mish;
+    hardsigmoid_inplace () => Hardsigmoid;
+    hardswish_inplace () => Hardswish;
+    threshold_inplace (threshold, value) => Threshold { threshold, value };
+}

@@ -1,0 +1,166 @@
+//! In-place operations, batches, encoding into a caller's encoder, warm-up and transfers.
+
+mod common;
+
+use common::{assert_matches_reference, gpu, grads, random_values};
+use gpu_activations::{Activation, Error, reference, ulp};
+
+fn bits(v: &[f32]) -> Vec<u32> {
+    v.iter().map(|x| x.to_bits()).collect()
+}
+
+#[test]
+fn inplace_equals_out_of_place_for_every_activation() {
+    let gpu = gpu();
+    let xs = random_values(4099, 3);
+    for act in Activation::ALL {
+        let x = gpu.upload(&xs).unwrap();
+        let y = gpu.download(&gpu.forward(*act, &x).unwrap()).unwrap();
+        gpu.forward_inplace(*act, &x).unwrap();
+        assert_eq!(bits(&gpu.download(&x).unwrap()), bits(&y), "{act}");
+    }
+}
+
+#[test]
+fn named_inplace_forms() {
+    use Activation as A;
+    let gpu = gpu();
+    let xs = random_values(1000, 4);
+    macro_rules! same {
+        ($($name:ident ($($p:expr),*) => $act:expr;)*) => {$(
+            let x = gpu.upload(&xs).unwrap();
+            gpu.$name(&x $(, $p)*).unwrap();
+            let want = gpu.download(&gpu.forward($act, &gpu.upload(&xs).unwrap()).unwrap()).unwrap();
+            assert_eq!(bits(&gpu.download(&x).unwrap()), bits(&want), stringify!($name));
+        )*};
+    }
+    same! {
+        relu_inplace () => A::Relu;
+        leaky_relu_inplace (0.2) => A::LeakyRelu { alpha: 0.2 };
+        elu_inplace (0.5) => A::Elu { alpha: 0.5 };
+        hardtanh_inplace (-2.0, 0.5) => A::Hardtanh { min_val: -2.0, max_val: 0.5 };
+        relu6_inplace () => A::Relu6;
+        selu_inplace () => A::Selu;
+        celu_inplace (1.5) => A::Celu { alpha: 1.5 };
+        silu_inplace () => A::Silu;
+        mish_inplace () => A::Mish;
+        hardsigmoid_inplace () => A::Hardsigmoid;
+        hardswish_inplace () => A::Hardswish;
+        threshold_inplace (0.5, -1.0) => A::Threshold { threshold: 0.5, value: -1.0 };
+    }
+    let x = gpu.upload(&xs).unwrap();
+    assert!(matches!(gpu.celu_inplace(&x, 0.0), Err(Error::InvalidParameter { .. })));
+    assert_eq!(bits(&gpu.download(&x).unwrap()), bits(&xs), "a rejected call leaves x alone");
+}
+
+#[test]
+fn a_batch_runs_many_operations_in_one_submission() {
+    let gpu = gpu();
+    let xs = random_values(4096, 5);
+    let gs = grads(4096, 6);
+    let x = gpu.upload(&xs).unwrap();
+    let g = gpu.upload(&gs).unwrap();
+    let mut batch = gpu.batch();
+    assert!(batch.is_empty());
+    let mut outs = Vec::new();
+    for _ in 0..3 {
+        for act in Activation::ALL {
+            outs.push((
+                *act,
+                batch.forward(*act, &x).unwrap(),
+                batch.backward(*act, &x, &g).unwrap(),
+            ));
+        }
+    }
+    // A chain inside the batch sees its predecessor's result.
+    let h = batch.forward(Activation::Tanh, &x).unwrap();
+    let hh = batch.forward(Activation::Sigmoid, &h).unwrap();
+    let z = gpu.upload(&xs).unwrap();
+    batch.forward_inplace(Activation::Silu, &z).unwrap();
+    assert_eq!(batch.len(), 3 * 2 * Activation::ALL.len() + 3);
+    batch.submit().unwrap();
+    for (act, y, d) in outs {
+        let want_y = gpu.download(&gpu.forward(act, &x).unwrap()).unwrap();
+        let want_d = gpu.download(&gpu.backward(act, &x, &g).unwrap()).unwrap();
+        assert_eq!(bits(&gpu.download(&y).unwrap()), bits(&want_y), "{act}");
+        assert_eq!(bits(&gpu.download(&d).unwrap()), bits(&want_d), "{act}");
+    }
+    let hs = gpu.download(&h).unwrap();
+    for (i, v) in gpu.download(&hh).unwrap().iter().enumerate() {
+        assert!(ulp::within(*v, reference::forward_f64(Activation::Sigmoid, hs[i] as f64), 4.0));
+    }
+    let want = gpu.download(&gpu.forward(Activation::Silu, &x).unwrap()).unwrap();
+    assert_eq!(bits(&gpu.download(&z).unwrap()), bits(&want));
+}
+
+#[test]
+fn a_batch_larger_than_one_uniform_block_keeps_every_parameter() {
+    let gpu = gpu();
+    let x = gpu.upload(&[-1.0, 2.0]).unwrap();
+    let mut batch = gpu.batch();
+    let outs: Vec<_> = (0..2500)
+        .map(|k| batch.forward(Activation::LeakyRelu { alpha: k as f32 }, &x).unwrap())
+        .collect();
+    batch.submit().unwrap();
+    for (k, y) in outs.iter().enumerate() {
+        assert_eq!(gpu.download(y).unwrap(), [-(k as f32), 2.0], "op {k}");
+    }
+}
+
+#[test]
+fn encoding_into_the_callers_encoder() {
+    let gpu = gpu();
+    let xs = random_values(3000, 8);
+    let gs = grads(3000, 9);
+    let x = gpu.upload(&xs).unwrap();
+    let g = gpu.upload(&gs).unwrap();
+    let mut enc = gpu.device().create_command_encoder(&Default::default());
+    let y = gpu.encode_forward(&mut enc, Activation::Gelu, &x).unwrap();
+    let d = gpu.encode_backward(&mut enc, Activation::Gelu, &x, &g).unwrap();
+    gpu.queue().submit([enc.finish()]);
+    gpu.check_forward(Activation::Gelu, &x, &y).unwrap();
+    gpu.check_backward(Activation::Gelu, &x, &g, &d).unwrap();
+    let mut enc = gpu.device().create_command_encoder(&Default::default());
+    assert!(matches!(
+        gpu.encode_backward(&mut enc, Activation::Gelu, &x, &gpu.upload(&[1.0]).unwrap()),
+        Err(Error::LengthMismatch { .. })
+    ));
+}
+
+#[test]
+fn warm_up_compiles_everything() {
+    let gpu = gpu();
+    gpu.warm_up().unwrap();
+    // Everything still works (and now runs on the compiled pipelines).
+    assert_matches_reference(&gpu, Activation::Mish, &random_values(100, 1), &grads(100, 2));
+}
+
+#[test]
+fn transfers_into_callers_slices_and_overwrites() {
+    let gpu = gpu();
+    let xs = random_values(1001, 10);
+    let x = gpu.upload(&xs).unwrap();
+    let mut out = vec![0.0f32; 1001];
+    gpu.download_into(&x, &mut out).unwrap();
+    assert_eq!(bits(&out), bits(&xs));
+    let mut short = vec![0.0f32; 10];
+    assert!(matches!(gpu.download_into(&x, &mut short), Err(Error::LengthMismatch { .. })));
+    let ys = random_values(1001, 11);
+    gpu.write(&x, &ys).unwrap();
+    assert_eq!(bits(&gpu.download(&x).unwrap()), bits(&ys));
+    assert!(matches!(gpu.write(&x, &ys[..3]), Err(Error::LengthMismatch { .. })));
+}
+
+#[test]
+fn transfers_larger_than_the_staging_buffer_stream_in_pieces() {
+    let gpu = gpu();
+    // 20M floats = 80 MB: two staging pieces each way, the second partial.
+    let xs: Vec<f32> = (0..20_000_003).map(|i| i as f32 * 0.5 - 1e6).collect();
+    let x = gpu.upload(&xs).unwrap();
+    let mut out = vec![0.0f32; xs.len()];
+    gpu.download_into(&x, &mut out).unwrap();
+    assert!(out == xs, "round trip differs");
+    gpu.relu_inplace(&x).unwrap();
+    gpu.download_into(&x, &mut out).unwrap();
+    assert!(out.iter().zip(&xs).all(|(y, x)| *y == x.max(0.0)));
+}
