@@ -27,6 +27,8 @@ use crate::uniforms::Arena;
 pub struct Batch<'a> {
     gpu: &'a GpuActivations,
     encoder: wgpu::CommandEncoder,
+    /// The compute pass every operation is recorded into, open until a copy or the submission.
+    pass: Option<wgpu::ComputePass<'static>>,
     uniforms: Arena,
     recorded: usize,
     /// With verification on: what to check after submission (activation, x, grad_out, result).
@@ -47,6 +49,7 @@ impl GpuActivations {
             encoder: self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
                 label: Some("gpu-activations batch"),
             }),
+            pass: None,
             uniforms: Arena::default(),
             recorded: 0,
             checks: Vec::new(),
@@ -55,18 +58,27 @@ impl GpuActivations {
 }
 
 impl Batch<'_> {
+    /// Records `ops` into the batch's open compute pass.
+    fn record(&mut self, act: Activation, ops: Operands<'_>) -> Result<(), Error> {
+        let pass = self.pass.get_or_insert_with(|| {
+            self.encoder
+                .begin_compute_pass(&wgpu::ComputePassDescriptor {
+                    label: Some("gpu-activations batch"),
+                    timestamp_writes: None,
+                })
+                .forget_lifetime()
+        });
+        self.gpu.record_in_pass(pass, &mut self.uniforms, act, ops)?;
+        self.recorded += 1;
+        Ok(())
+    }
+
     /// Records `f(x)` into a new buffer.
     pub fn forward(&mut self, act: Activation, x: &GpuBuffer) -> Result<GpuBuffer, Error> {
         act.validate()?;
         self.gpu.check_owner(x, "x")?;
         let y = self.gpu.create_output(x.len())?;
-        self.gpu.record(
-            &mut self.encoder,
-            &mut self.uniforms,
-            act,
-            Operands::Forward { x, y: &y },
-        )?;
-        self.recorded += 1;
+        self.record(act, Operands::Forward { x, y: &y })?;
         if self.gpu.verify() {
             self.checks.push((act, alias(x), None, alias(&y)));
         }
@@ -83,9 +95,7 @@ impl Batch<'_> {
         act.validate()?;
         self.gpu.check_same_shape(x, grad_out, "grad_out")?;
         let y = self.gpu.create_output(x.len())?;
-        let ops = Operands::Backward { x, g: grad_out, y: &y };
-        self.gpu.record(&mut self.encoder, &mut self.uniforms, act, ops)?;
-        self.recorded += 1;
+        self.record(act, Operands::Backward { x, g: grad_out, y: &y })?;
         if self.gpu.verify() {
             self.checks.push((act, alias(x), Some(alias(grad_out)), alias(&y)));
         }
@@ -100,12 +110,11 @@ impl Batch<'_> {
             // Keep the input, copied on the device before the operation overwrites it.
             let before = self.gpu.create_output(x.len())?;
             let bytes = x.len4() * 16;
+            self.pass = None; // copies are recorded outside a pass
             self.encoder.copy_buffer_to_buffer(&x.buffer, 0, &before.buffer, 0, bytes);
             self.checks.push((act, before, None, alias(x)));
         }
-        self.gpu.record(&mut self.encoder, &mut self.uniforms, act, Operands::InPlace { x })?;
-        self.recorded += 1;
-        Ok(())
+        self.record(act, Operands::InPlace { x })
     }
 
     /// Operations recorded so far.
@@ -120,7 +129,8 @@ impl Batch<'_> {
 
     /// Submits every recorded operation in one command buffer. Returns at once unless
     /// verification is on, which waits and checks every result.
-    pub fn submit(self) -> Result<(), Error> {
+    pub fn submit(mut self) -> Result<(), Error> {
+        self.pass = None;
         self.gpu.queue.submit([self.encoder.finish()]);
         for (act, x, g, y) in &self.checks {
             crate::verify::check(self.gpu, *act, x, g.as_ref(), y)?;

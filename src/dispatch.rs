@@ -93,6 +93,25 @@ impl GpuActivations {
         act: Activation,
         ops: Operands<'_>,
     ) -> Result<(), Error> {
+        if ops.input().is_empty() {
+            return Ok(());
+        }
+        let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
+            label: Some(act.name()),
+            timestamp_writes: None,
+        });
+        self.record_in_pass(&mut pass, uniforms, act, ops)
+    }
+
+    /// Records `act` over `ops` into an open compute pass (a batch keeps one pass for all its
+    /// operations).
+    pub(crate) fn record_in_pass(
+        &self,
+        pass: &mut wgpu::ComputePass<'_>,
+        uniforms: &mut dyn Uniforms,
+        act: Activation,
+        ops: Operands<'_>,
+    ) -> Result<(), Error> {
         let total4 = ops.len4();
         if ops.input().is_empty() {
             return Ok(());
@@ -101,10 +120,6 @@ impl GpuActivations {
             self.pipelines.get(&self.device, Key::Elementwise(act.index(), ops.direction()))?;
         let chunk4 = self.chunk_len4();
         let max_dim = self.limits.max_compute_workgroups_per_dimension;
-        let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
-            label: Some(act.name()),
-            timestamp_writes: None,
-        });
         pass.set_pipeline(&pipe.pipeline);
         let mut start = 0;
         while start < total4 {

@@ -98,6 +98,10 @@ impl GpuActivations {
             .request_device(&wgpu::DeviceDescriptor {
                 label: Some("gpu-activations"),
                 required_limits: adapter.limits(),
+                // Timestamps, where the adapter has them, let benchmarks time kernels on the GPU.
+                required_features: adapter.features()
+                    & (wgpu::Features::TIMESTAMP_QUERY
+                        | wgpu::Features::TIMESTAMP_QUERY_INSIDE_ENCODERS),
                 ..Default::default()
             })
             .await?;

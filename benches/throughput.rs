@@ -1,0 +1,234 @@
+//! `cargo bench --bench throughput`: every activation, forward and backward, GPU-resident, as
+//! GB/s (bytes read + written) and as a ratio to `copy_buffer_to_buffer` of the same bytes
+//! measured in the same run; then small-op batching, start-up costs and a host round trip.
+//!
+//! Times are GPU timestamps where the adapter has them (else wall time from submit to
+//! completion), the median of repeated runs after a warm-up. `--quick` measures fewer sizes.
+
+use std::time::Instant;
+
+use gpu_activations::{Activation, GpuActivations, GpuBuffer, Options};
+
+const SIZES: [usize; 5] = [4_096, 65_536, 1_048_576, 16_777_216, 67_108_864];
+
+/// Times one recorded piece of work.
+struct Timer<'a> {
+    gpu: &'a GpuActivations,
+    queries: Option<(wgpu::QuerySet, wgpu::Buffer, wgpu::Buffer, f64)>,
+}
+
+impl<'a> Timer<'a> {
+    fn new(gpu: &'a GpuActivations) -> Self {
+        let dev = gpu.device();
+        let wanted = wgpu::Features::TIMESTAMP_QUERY | wgpu::Features::TIMESTAMP_QUERY_INSIDE_ENCODERS;
+        let queries = dev.features().contains(wanted).then(|| {
+            let set = dev.create_query_set(&wgpu::QuerySetDescriptor {
+                label: None,
+                ty: wgpu::QueryType::Timestamp,
+                count: 2,
+            });
+            let resolve = dev.create_buffer(&wgpu::BufferDescriptor {
+                label: None,
+                size: 16,
+                usage: wgpu::BufferUsages::QUERY_RESOLVE | wgpu::BufferUsages::COPY_SRC,
+                mapped_at_creation: false,
+            });
+            let read = dev.create_buffer(&wgpu::BufferDescriptor {
+                label: None,
+                size: 16,
+                usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+                mapped_at_creation: false,
+            });
+            (set, resolve, read, gpu.queue().get_timestamp_period() as f64)
+        });
+        Timer { gpu, queries }
+    }
+
+    fn kind(&self) -> &'static str {
+        if self.queries.is_some() { "GPU timestamp queries" } else { "wall time, submit to completion" }
+    }
+
+    /// Seconds the work recorded by `f` takes.
+    fn time(&self, f: &mut dyn FnMut(&mut wgpu::CommandEncoder)) -> f64 {
+        let dev = self.gpu.device();
+        let mut enc = dev.create_command_encoder(&Default::default());
+        if let Some((set, ..)) = &self.queries {
+            enc.write_timestamp(set, 0);
+        }
+        f(&mut enc);
+        if let Some((set, resolve, read, _)) = &self.queries {
+            enc.write_timestamp(set, 1);
+            enc.resolve_query_set(set, 0..2, resolve, 0);
+            enc.copy_buffer_to_buffer(resolve, 0, read, 0, 16);
+        }
+        let start = Instant::now();
+        let idx = self.gpu.queue().submit([enc.finish()]);
+        dev.poll(wgpu::PollType::Wait { submission_index: Some(idx), timeout: None }).unwrap();
+        let wall = start.elapsed().as_secs_f64();
+        match &self.queries {
+            None => wall,
+            Some((_, _, read, period)) => {
+                read.slice(..).map_async(wgpu::MapMode::Read, |_| {});
+                dev.poll(wgpu::PollType::wait_indefinitely()).unwrap();
+                let t: Vec<u64> = bytemuck::cast_slice(&read.slice(..).get_mapped_range().unwrap()).to_vec();
+                read.unmap();
+                (t[1].wrapping_sub(t[0])) as f64 * period * 1e-9
+            }
+        }
+    }
+
+    /// The median of `reps` timings after one warm-up.
+    fn median(&self, reps: usize, f: &mut dyn FnMut(&mut wgpu::CommandEncoder)) -> f64 {
+        self.time(f);
+        let mut ts: Vec<f64> = (0..reps).map(|_| self.time(f)).collect();
+        ts.sort_by(f64::total_cmp);
+        ts[reps / 2]
+    }
+}
+
+fn reps_for(n: usize) -> usize {
+    match n {
+        0..=65_536 => 31,
+        65_537..=1_048_576 => 15,
+        1_048_577..=16_777_216 => 7,
+        _ => 5,
+    }
+}
+
+fn main() {
+    let quick = std::env::args().any(|a| a == "--quick");
+    let t0 = Instant::now();
+    let gpu = GpuActivations::with_options(Options { verify: false, ..Options::from_env() }).unwrap();
+    let new_time = t0.elapsed();
+    let info = gpu.adapter_info();
+    let timer = Timer::new(&gpu);
+    println!("adapter: {} ({:?}); timing: {}", info.name, info.backend, timer.kind());
+
+    // Start-up: first use of a pipeline compiles it.
+    let small = gpu.upload(&vec![0.5f32; 4096]).unwrap();
+    let t = Instant::now();
+    let _ = gpu.download(&gpu.forward(Activation::Gelu, &small).unwrap()).unwrap();
+    let first = t.elapsed();
+    let t = Instant::now();
+    let _ = gpu.download(&gpu.forward(Activation::Gelu, &small).unwrap()).unwrap();
+    let second = t.elapsed();
+    let t = Instant::now();
+    gpu.warm_up().unwrap();
+    let warm = t.elapsed();
+    println!(
+        "GpuActivations::new(): {:.1} ms; first gelu call (compiles its pipeline): {:.1} ms, \\
+         second: {:.2} ms; warm_up() of the rest: {:.0} ms\\n",
+        new_time.as_secs_f64() * 1e3,
+        first.as_secs_f64() * 1e3,
+        second.as_secs_f64() * 1e3,
+        warm.as_secs_f64() * 1e3
+    );
+
+    let sizes: &[usize] = if quick { &SIZES[..4] } else { &SIZES };
+    let largest = *sizes.last().unwrap();
+    let xs: Vec<f32> = (0..largest).map(|i| ((i % 2001) as f32 - 1000.0) * 0.01).collect();
+    let gs: Vec<f32> = (0..largest).map(|i| 1.0 - (i % 7) as f32 * 0.25).collect();
+    let mut rows: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
+    let mut copy_line = String::new();
+    let mut results = vec![Vec::new(); 2 * Activation::ALL.len()];
+    for &n in sizes {
+        let x = gpu.upload(&xs[..n]).unwrap();
+        let g = gpu.upload(&gs[..n]).unwrap();
+        let dst = gpu.upload(&gs[..n]).unwrap();
+        let bytes = (n * 4) as u64;
+        let reps = reps_for(n);
+        let copy = timer.median(reps, &mut |enc| {
+            enc.copy_buffer_to_buffer(x.raw(), 0, dst.raw(), 0, bytes);
+        });
+        let copy_gbs = 2.0 * bytes as f64 / copy / 1e9;
+        copy_line += &format!(" {:>9.1} GB/s |", copy_gbs);
+        for (a, act) in Activation::ALL.iter().enumerate() {
+            let mut keep: Vec<GpuBuffer> = Vec::new();
+            let t = timer.median(reps, &mut |enc| keep.push(gpu.encode_forward(enc, *act, &x).unwrap()));
+            let gbs = 2.0 * bytes as f64 / t / 1e9;
+            results[2 * a].push((gbs, gbs / copy_gbs));
+            keep.clear();
+            let t = timer.median(reps, &mut |enc| keep.push(gpu.encode_backward(enc, *act, &x, &g).unwrap()));
+            let gbs = 3.0 * bytes as f64 / t / 1e9;
+            results[2 * a + 1].push((gbs, gbs / copy_gbs));
+        }
+    }
+    for (a, act) in Activation::ALL.iter().enumerate() {
+        rows.push((format!("{} forward", act.name()), results[2 * a].clone()));
+        rows.push((format!("{} backward", act.name()), results[2 * a + 1].clone()));
+    }
+
+    print!("| kernel |");
+    for n in sizes {
+        print!(" N = {n} |");
+    }
+    println!();
+    println!("|---|{}", "---:|".repeat(sizes.len()));
+    println!("| copy_buffer_to_buffer (baseline) |{copy_line}");
+    for (name, cells) in &rows {
+        print!("| {name} |");
+        for (gbs, ratio) in cells {
+            print!(" {gbs:.1} GB/s ({ratio:.2}) |");
+        }
+        println!();
+    }
+    println!("\\n(GB/s counts bytes read + written: 8 per element forward, 12 backward; in brackets the ratio to the copy of the same N.)\\n");
+
+    // Small ops: 1,000 forward passes of 4,096 elements, batched vs submitted one by one.
+    let x = gpu.upload(&xs[..4096]).unwrap();
+    let mut outs = Vec::with_capacity(1000);
+    let one_by_one = |outs: &mut Vec<GpuBuffer>| {
+        let t = Instant::now();
+        for _ in 0..1000 {
+            outs.push(gpu.forward(Activation::Relu, &x).unwrap());
+            gpu.sync().unwrap();
+        }
+        t.elapsed().as_secs_f64() / 1000.0
+    };
+    let batched = |outs: &mut Vec<GpuBuffer>| {
+        let t = Instant::now();
+        let mut batch = gpu.batch();
+        for _ in 0..1000 {
+            outs.push(batch.forward(Activation::Relu, &x).unwrap());
+        }
+        batch.submit().unwrap();
+        gpu.sync().unwrap();
+        t.elapsed().as_secs_f64() / 1000.0
+    };
+    one_by_one(&mut outs);
+    outs.clear();
+    let separate = (0..3).map(|_| { let t = one_by_one(&mut outs); outs.clear(); t }).fold(f64::MAX, f64::min);
+    batched(&mut outs);
+    outs.clear();
+    let in_batch = (0..3).map(|_| { let t = batched(&mut outs); outs.clear(); t }).fold(f64::MAX, f64::min);
+    println!(
+        "1,000 relu ops of 4,096 elements (wall time, best of 3): submitted one by one {:.1} µs/op; \\
+         one batch {:.1} µs/op; ratio {:.3}",
+        separate * 1e6,
+        in_batch * 1e6,
+        in_batch / separate
+    );
+
+    // Host round trip at 16M: upload + in-place op + download into a caller's slice.
+    let n = 16_777_216;
+    let mut out = vec![0.0f32; n];
+    let mut best = f64::MAX;
+    for _ in 0..3 {
+        let t = Instant::now();
+        let x = gpu.upload(&xs[..n]).unwrap();
+        gpu.relu_inplace(&x).unwrap();
+        gpu.download_into(&x, &mut out).unwrap();
+        best = best.min(t.elapsed().as_secs_f64());
+    }
+    let mut host = vec![0.0f32; n];
+    let t = Instant::now();
+    host.copy_from_slice(&xs[..n]);
+    let memcpy = t.elapsed().as_secs_f64();
+    println!(
+        "upload + relu_inplace + download_into at 16M floats (wall, best of 3): {:.1} ms \\
+         ({:.2} GB/s of host data moved each way); one host memcpy of 64 MB: {:.1} ms",
+        best * 1e3,
+        (n * 4) as f64 / best / 1e9,
+        memcpy * 1e3
+    );
+}
