@@ -20,7 +20,8 @@ struct Timer<'a> {
 impl<'a> Timer<'a> {
     fn new(gpu: &'a GpuActivations) -> Self {
         let dev = gpu.device();
-        let wanted = wgpu::Features::TIMESTAMP_QUERY | wgpu::Features::TIMESTAMP_QUERY_INSIDE_ENCODERS;
+        let wanted =
+            wgpu::Features::TIMESTAMP_QUERY | wgpu::Features::TIMESTAMP_QUERY_INSIDE_ENCODERS;
         let queries = dev.features().contains(wanted).then(|| {
             let set = dev.create_query_set(&wgpu::QuerySetDescriptor {
                 label: None,
@@ -45,7 +46,11 @@ impl<'a> Timer<'a> {
     }
 
     fn kind(&self) -> &'static str {
-        if self.queries.is_some() { "GPU timestamp queries" } else { "wall time, submit to completion" }
+        if self.queries.is_some() {
+            "GPU timestamp queries"
+        } else {
+            "wall time, submit to completion"
+        }
     }
 
     /// Seconds the work recorded by `f` takes.
@@ -70,7 +75,8 @@ impl<'a> Timer<'a> {
             Some((_, _, read, period)) => {
                 read.slice(..).map_async(wgpu::MapMode::Read, |_| {});
                 dev.poll(wgpu::PollType::wait_indefinitely()).unwrap();
-                let t: Vec<u64> = bytemuck::cast_slice(&read.slice(..).get_mapped_range().unwrap()).to_vec();
+                let t: Vec<u64> =
+                    bytemuck::cast_slice(&read.slice(..).get_mapped_range().unwrap()).to_vec();
                 read.unmap();
                 (t[1].wrapping_sub(t[0])) as f64 * period * 1e-9
             }
@@ -96,9 +102,22 @@ fn reps_for(n: usize) -> usize {
 }
 
 fn main() {
-    let quick = std::env::args().any(|a| a == "--quick");
+    let args: Vec<String> = std::env::args().collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    // --only relu,sigmoid: just those activations
+    let only: Option<Vec<String>> = args
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|i| args.get(i + 1))
+        .map(|v| v.split(',').map(str::to_owned).collect());
+    let acts: Vec<Activation> = Activation::ALL
+        .iter()
+        .copied()
+        .filter(|a| only.as_ref().is_none_or(|o| o.iter().any(|n| n == a.name())))
+        .collect();
     let t0 = Instant::now();
-    let gpu = GpuActivations::with_options(Options { verify: false, ..Options::from_env() }).unwrap();
+    let gpu =
+        GpuActivations::with_options(Options { verify: false, ..Options::from_env() }).unwrap();
     let new_time = t0.elapsed();
     let info = gpu.adapter_info();
     let timer = Timer::new(&gpu);
@@ -116,8 +135,8 @@ fn main() {
     gpu.warm_up().unwrap();
     let warm = t.elapsed();
     println!(
-        "GpuActivations::new(): {:.1} ms; first gelu call (compiles its pipeline): {:.1} ms, \\
-         second: {:.2} ms; warm_up() of the rest: {:.0} ms\\n",
+        "GpuActivations::new(): {:.1} ms; first gelu call (compiles its pipeline): {:.1} ms, \
+         second: {:.2} ms; warm_up() of the rest: {:.0} ms\n",
         new_time.as_secs_f64() * 1e3,
         first.as_secs_f64() * 1e3,
         second.as_secs_f64() * 1e3,
@@ -130,7 +149,7 @@ fn main() {
     let gs: Vec<f32> = (0..largest).map(|i| 1.0 - (i % 7) as f32 * 0.25).collect();
     let mut rows: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
     let mut copy_line = String::new();
-    let mut results = vec![Vec::new(); 2 * Activation::ALL.len()];
+    let mut results = vec![Vec::new(); 2 * acts.len()];
     for &n in sizes {
         let x = gpu.upload(&xs[..n]).unwrap();
         let g = gpu.upload(&gs[..n]).unwrap();
@@ -142,18 +161,21 @@ fn main() {
         });
         let copy_gbs = 2.0 * bytes as f64 / copy / 1e9;
         copy_line += &format!(" {:>9.1} GB/s |", copy_gbs);
-        for (a, act) in Activation::ALL.iter().enumerate() {
+        for (a, act) in acts.iter().enumerate() {
             let mut keep: Vec<GpuBuffer> = Vec::new();
-            let t = timer.median(reps, &mut |enc| keep.push(gpu.encode_forward(enc, *act, &x).unwrap()));
+            let t = timer
+                .median(reps, &mut |enc| keep.push(gpu.encode_forward(enc, *act, &x).unwrap()));
             let gbs = 2.0 * bytes as f64 / t / 1e9;
             results[2 * a].push((gbs, gbs / copy_gbs));
             keep.clear();
-            let t = timer.median(reps, &mut |enc| keep.push(gpu.encode_backward(enc, *act, &x, &g).unwrap()));
+            let t = timer.median(reps, &mut |enc| {
+                keep.push(gpu.encode_backward(enc, *act, &x, &g).unwrap())
+            });
             let gbs = 3.0 * bytes as f64 / t / 1e9;
             results[2 * a + 1].push((gbs, gbs / copy_gbs));
         }
     }
-    for (a, act) in Activation::ALL.iter().enumerate() {
+    for (a, act) in acts.iter().enumerate() {
         rows.push((format!("{} forward", act.name()), results[2 * a].clone()));
         rows.push((format!("{} backward", act.name()), results[2 * a + 1].clone()));
     }
@@ -172,7 +194,9 @@ fn main() {
         }
         println!();
     }
-    println!("\\n(GB/s counts bytes read + written: 8 per element forward, 12 backward; in brackets the ratio to the copy of the same N.)\\n");
+    println!(
+        "\n(GB/s counts bytes read + written: 8 per element forward, 12 backward; in brackets the ratio to the copy of the same N.)\n"
+    );
 
     // Small ops: 1,000 forward passes of 4,096 elements, batched vs submitted one by one.
     let x = gpu.upload(&xs[..4096]).unwrap();
@@ -197,12 +221,24 @@ fn main() {
     };
     one_by_one(&mut outs);
     outs.clear();
-    let separate = (0..3).map(|_| { let t = one_by_one(&mut outs); outs.clear(); t }).fold(f64::MAX, f64::min);
+    let separate = (0..3)
+        .map(|_| {
+            let t = one_by_one(&mut outs);
+            outs.clear();
+            t
+        })
+        .fold(f64::MAX, f64::min);
     batched(&mut outs);
     outs.clear();
-    let in_batch = (0..3).map(|_| { let t = batched(&mut outs); outs.clear(); t }).fold(f64::MAX, f64::min);
+    let in_batch = (0..3)
+        .map(|_| {
+            let t = batched(&mut outs);
+            outs.clear();
+            t
+        })
+        .fold(f64::MAX, f64::min);
     println!(
-        "1,000 relu ops of 4,096 elements (wall time, best of 3): submitted one by one {:.1} µs/op; \\
+        "1,000 relu ops of 4,096 elements (wall time, best of 3): submitted one by one {:.1} µs/op; \
          one batch {:.1} µs/op; ratio {:.3}",
         separate * 1e6,
         in_batch * 1e6,
@@ -221,11 +257,13 @@ fn main() {
         best = best.min(t.elapsed().as_secs_f64());
     }
     let mut host = vec![0.0f32; n];
+    host.copy_from_slice(&xs[..n]); // touch the pages first
     let t = Instant::now();
-    host.copy_from_slice(&xs[..n]);
+    host.copy_from_slice(std::hint::black_box(&xs[..n]));
+    std::hint::black_box(&host);
     let memcpy = t.elapsed().as_secs_f64();
     println!(
-        "upload + relu_inplace + download_into at 16M floats (wall, best of 3): {:.1} ms \\
+        "upload + relu_inplace + download_into at 16M floats (wall, best of 3): {:.1} ms \
          ({:.2} GB/s of host data moved each way); one host memcpy of 64 MB: {:.1} ms",
         best * 1e3,
         (n * 4) as f64 / best / 1e9,

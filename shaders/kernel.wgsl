@@ -2,12 +2,13 @@
 // file together with numerics.wgsl, defines act_f(x) -> f32 and act_df(x) -> Parts
 // (the derivative as m * 2^k, see numerics.wgsl).
 //
-// Buffers are padded to whole vec4s; each invocation handles one vec4. Past 65,535 workgroups the
-// grid spills into y, and `row` (invocations per grid row) linearizes it.
+// Buffers are padded to whole vec4s. WG (invocations per workgroup) and PER (vec4s per
+// invocation) are set by the host (src/pipeline.rs). Past 65,535 workgroups the grid spills
+// into y, and `row` (workgroups per grid row) linearizes it.
 
 struct Params {
     n4: u32,   // vec4 elements in this binding
-    row: u32,  // invocations per row of the grid
+    row: u32,  // workgroups per row of the grid
     zero: u32, // always 0, read at run time: see opaque() in numerics.wgsl
     pad: u32,
     p: vec4<f32>, // the activation's parameters
@@ -28,33 +29,45 @@ fn bwd1(x: f32, g: f32) -> f32 {
     return select(r, nan_f32(), is_nan(x) || is_nan(g));
 }
 
-@compute @workgroup_size(256)
-fn forward(@builtin(global_invocation_id) gid: vec3<u32>) {
-    let i = gid.x + gid.y * params.row;
-    if (i >= params.n4) {
-        return;
-    }
-    let x = xs[i];
-    ys[i] = vec4<f32>(fwd1(x.x), fwd1(x.y), fwd1(x.z), fwd1(x.w));
+// Each workgroup covers a tile of WG * PER vec4s; invocation l handles tile[k * WG + l] for
+// k < PER, so that neighbouring invocations touch neighbouring memory at every step.
+fn tile_base(gid: vec3<u32>, wid: vec3<u32>) -> u32 {
+    return (wid.x + wid.y * params.row) * (WG * PER);
 }
 
-@compute @workgroup_size(256)
-fn backward(@builtin(global_invocation_id) gid: vec3<u32>) {
-    let i = gid.x + gid.y * params.row;
-    if (i >= params.n4) {
-        return;
+@compute @workgroup_size(WG)
+fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) l: u32) {
+    let base = tile_base(vec3<u32>(), wid) + l;
+    for (var k = 0u; k < PER; k++) {
+        let i = base + k * WG;
+        if (i < params.n4) {
+            let x = xs[i];
+            ys[i] = vec4<f32>(fwd1(x.x), fwd1(x.y), fwd1(x.z), fwd1(x.w));
+        }
     }
-    let x = xs[i];
-    let g = gs[i];
-    ys[i] = vec4<f32>(bwd1(x.x, g.x), bwd1(x.y, g.y), bwd1(x.z, g.z), bwd1(x.w, g.w));
 }
 
-@compute @workgroup_size(256)
-fn forward_inplace(@builtin(global_invocation_id) gid: vec3<u32>) {
-    let i = gid.x + gid.y * params.row;
-    if (i >= params.n4) {
-        return;
+@compute @workgroup_size(WG)
+fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) l: u32) {
+    let base = tile_base(vec3<u32>(), wid) + l;
+    for (var k = 0u; k < PER; k++) {
+        let i = base + k * WG;
+        if (i < params.n4) {
+            let x = xs[i];
+            let g = gs[i];
+            ys[i] = vec4<f32>(bwd1(x.x, g.x), bwd1(x.y, g.y), bwd1(x.z, g.z), bwd1(x.w, g.w));
+        }
     }
-    let x = ys[i];
-    ys[i] = vec4<f32>(fwd1(x.x), fwd1(x.y), fwd1(x.z), fwd1(x.w));
+}
+
+@compute @workgroup_size(WG)
+fn forward_inplace(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) l: u32) {
+    let base = tile_base(vec3<u32>(), wid) + l;
+    for (var k = 0u; k < PER; k++) {
+        let i = base + k * WG;
+        if (i < params.n4) {
+            let x = ys[i];
+            ys[i] = vec4<f32>(fwd1(x.x), fwd1(x.y), fwd1(x.z), fwd1(x.w));
+        }
+    }
 }

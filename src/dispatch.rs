@@ -8,9 +8,6 @@ use crate::gpu::GpuActivations;
 use crate::pipeline::{Direction, Key};
 use crate::uniforms::{BLOCK, Uniforms};
 
-/// Invocations per workgroup (`@workgroup_size` in kernel.wgsl).
-pub(crate) const WORKGROUP: u64 = 256;
-
 /// The uniform block of kernel.wgsl.
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
@@ -23,9 +20,10 @@ struct Params {
     p: [f32; 4],
 }
 
-/// Workgroup grid `(x, y)` covering `n4` invocations with x at most `max_dim`.
+/// Workgroup grid `(x, y)` covering `n4` vec4s with x at most `max_dim`.
 pub(crate) fn grid(n4: u64, max_dim: u32) -> (u32, u32) {
-    let groups = n4.div_ceil(WORKGROUP).max(1);
+    let (wg, per) = crate::pipeline::tile();
+    let groups = n4.div_ceil(wg * per).max(1);
     let gx = groups.min(max_dim as u64);
     (gx as u32, groups.div_ceil(gx) as u32)
 }
@@ -79,7 +77,8 @@ impl GpuActivations {
         let l = &self.limits;
         let align4 = (l.min_storage_buffer_offset_alignment as u64 / 16).max(1);
         let bytes = l.max_storage_buffer_binding_size.min(l.max_buffer_size);
-        let grid_max = (l.max_compute_workgroups_per_dimension as u64).pow(2) * WORKGROUP;
+        let (wg, per) = crate::pipeline::tile();
+        let grid_max = (l.max_compute_workgroups_per_dimension as u64).pow(2) * wg * per;
         let len4 = (bytes / 16).min(grid_max);
         (len4 / align4 * align4).max(align4)
     }
@@ -125,13 +124,7 @@ impl GpuActivations {
         while start < total4 {
             let n4 = chunk4.min(total4 - start);
             let (gx, gy) = grid(n4, max_dim);
-            let params = Params {
-                n4: n4 as u32,
-                row: gx * WORKGROUP as u32,
-                zero: 0,
-                pad: 0,
-                p: act.params(),
-            };
+            let params = Params { n4: n4 as u32, row: gx, zero: 0, pad: 0, p: act.params() };
             let (ubuf, uoff) =
                 uniforms.slot(&self.device, &self.queue, bytemuck::bytes_of(&params));
             let uniform = wgpu::BindingResource::Buffer(wgpu::BufferBinding {
@@ -191,13 +184,15 @@ mod tests {
 
     #[test]
     fn grid_spills_into_y_past_the_dimension_limit() {
+        let (wg, per) = crate::pipeline::tile();
+        let tile = wg * per; // vec4s per workgroup
         assert_eq!(grid(1, 65_535), (1, 1));
-        assert_eq!(grid(256, 65_535), (1, 1));
-        assert_eq!(grid(257, 65_535), (2, 1));
-        assert_eq!(grid(65_535 * 256, 65_535), (65_535, 1));
-        assert_eq!(grid(65_535 * 256 + 1, 65_535), (65_535, 2));
+        assert_eq!(grid(tile, 65_535), (1, 1));
+        assert_eq!(grid(tile + 1, 65_535), (2, 1));
+        assert_eq!(grid(65_535 * tile, 65_535), (65_535, 1));
+        assert_eq!(grid(65_535 * tile + 1, 65_535), (65_535, 2));
         let (gx, gy) = grid(10_000_000_000, 65_535);
-        assert!(gx as u64 * gy as u64 * WORKGROUP >= 10_000_000_000);
+        assert!(gx as u64 * gy as u64 * tile >= 10_000_000_000);
         assert!(gy <= 65_535);
     }
 }
