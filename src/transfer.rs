@@ -8,7 +8,7 @@ use crate::error::Error;
 use crate::gpu::GpuActivations;
 
 /// Largest staging buffer; bigger transfers go through it in pieces.
-pub(crate) const STAGING_BYTES: u64 = 64 << 20;
+pub(crate) const STAGING_BYTES: u64 = 16 << 20;
 
 impl GpuActivations {
     /// Copies `data` to a new buffer on the device.
