@@ -1,4 +1,10 @@
 //! [`Batch`]: many operations encoded into one command buffer and submitted once.
+//!
+//! Consecutive small operations of the same kind (same activation, parameters and direction)
+//! are fused into one dispatch: their inputs are copied side by side into a slab, one kernel
+//! runs over the slab, and each result is a view of its part of the output slab. Software
+//! adapters pay tens of microseconds per dispatch whatever its size; this pays it once per
+//! run of operations.
 
 use crate::activation::Activation;
 use crate::buffer::GpuBuffer;
@@ -7,10 +13,17 @@ use crate::error::Error;
 use crate::gpu::GpuActivations;
 use crate::uniforms::Arena;
 
+/// Tensors up to this many floats are fused; larger ones get a dispatch of their own.
+const FUSE_MAX: usize = 1 << 16;
+/// Sizes of the slabs: the first is small (a batch of a few operations should not allocate
+/// much), each next one twice the last, up to the largest.
+const SLAB_FIRST: u64 = 256 << 10;
+const SLAB_MAX: u64 = 4 << 20;
+
 /// Records operations into one command buffer; [`submit`](Self::submit) queues them all at
-/// once. Small tensors cost a fraction of a separate submission each (see the README's
-/// performance section). The buffers returned hold their results once the batch is submitted.
-/// Dropping a batch without submitting discards its operations.
+/// once. Small operations of the same kind in a row are fused into one dispatch. The buffers
+/// returned hold their results once the batch is submitted. Dropping a batch without submitting
+/// discards its operations.
 ///
 /// ```
 /// use gpu_activations::Activation;
@@ -27,18 +40,44 @@ use crate::uniforms::Arena;
 pub struct Batch<'a> {
     gpu: &'a GpuActivations,
     encoder: wgpu::CommandEncoder,
-    /// The compute pass every operation is recorded into, open until a copy or the submission.
+    /// The compute pass operations are recorded into, open until a copy or the submission.
     pass: Option<wgpu::ComputePass<'static>>,
     uniforms: Arena,
     recorded: usize,
+    /// The slabs fused operations are placed in, and the run not yet recorded.
+    slabs: Option<Slabs>,
+    group: Option<Group>,
     /// With verification on: what to check after submission (activation, x, grad_out, result).
     checks: Vec<(Activation, GpuBuffer, Option<GpuBuffer>, GpuBuffer)>,
+}
+
+/// Where fused operations live: an input, a gradient (for backward runs) and an output slab,
+/// filled from the start; results are views of the output slab.
+struct Slabs {
+    input: wgpu::Buffer,
+    grad: Option<wgpu::Buffer>,
+    output: wgpu::Buffer,
+    size: u64,
+    /// Bytes used.
+    cursor: u64,
+}
+
+/// The run of same-kind operations waiting to be recorded as one dispatch.
+struct Group {
+    act: Activation,
+    backward: bool,
+    /// Its byte range in the slabs.
+    start: u64,
+    end: u64,
+    /// Copies into the input and gradient slabs: (source, source offset, slab offset, bytes).
+    copies: Vec<(wgpu::Buffer, u64, u64, u64)>,
+    grad_copies: Vec<(wgpu::Buffer, u64, u64, u64)>,
 }
 
 /// A second handle on a buffer, for checking after submission (it does not return the
 /// allocation to the pool when dropped).
 fn alias(b: &GpuBuffer) -> GpuBuffer {
-    GpuBuffer { buffer: b.buffer.clone(), len: b.len, owner: b.owner, pool: None }
+    GpuBuffer { buffer: b.buffer.clone(), offset: b.offset, len: b.len, owner: b.owner, pool: None }
 }
 
 impl GpuActivations {
@@ -52,14 +91,32 @@ impl GpuActivations {
             pass: None,
             uniforms: Arena::default(),
             recorded: 0,
+            slabs: None,
+            group: None,
             checks: Vec::new(),
         }
+    }
+
+    fn slab(&self, size: u64) -> wgpu::Buffer {
+        self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("gpu-activations batch slab"),
+            size,
+            usage: wgpu::BufferUsages::STORAGE
+                | wgpu::BufferUsages::COPY_SRC
+                | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        })
     }
 }
 
 impl Batch<'_> {
-    /// Records `ops` into the batch's open compute pass.
+    /// Records `ops` as a dispatch of its own, after any pending fused run.
     fn record(&mut self, act: Activation, ops: Operands<'_>) -> Result<(), Error> {
+        self.flush()?;
+        self.record_now(act, ops)
+    }
+
+    fn record_now(&mut self, act: Activation, ops: Operands<'_>) -> Result<(), Error> {
         let pass = self.pass.get_or_insert_with(|| {
             self.encoder
                 .begin_compute_pass(&wgpu::ComputePassDescriptor {
@@ -68,17 +125,122 @@ impl Batch<'_> {
                 })
                 .forget_lifetime()
         });
-        self.gpu.record_in_pass(pass, &mut self.uniforms, act, ops)?;
-        self.recorded += 1;
-        Ok(())
+        self.gpu.record_in_pass(pass, &mut self.uniforms, act, ops)
+    }
+
+    /// Records the pending fused run: the copies into the slabs, then one dispatch over its
+    /// range.
+    fn flush(&mut self) -> Result<(), Error> {
+        let Some(group) = self.group.take() else { return Ok(()) };
+        let slabs = self.slabs.as_ref().expect("a run lives in slabs");
+        let (input, output, grad) = (slabs.input.clone(), slabs.output.clone(), slabs.grad.clone());
+        self.pass = None; // copies are recorded outside a pass
+        for (src, src_off, dst_off, bytes) in &group.copies {
+            self.encoder.copy_buffer_to_buffer(src, *src_off, &input, *dst_off, *bytes);
+        }
+        if let Some(grad) = &grad {
+            for (src, src_off, dst_off, bytes) in &group.grad_copies {
+                self.encoder.copy_buffer_to_buffer(src, *src_off, grad, *dst_off, *bytes);
+            }
+        }
+        let owner = self.gpu.id();
+        let view = |buffer: &wgpu::Buffer| GpuBuffer {
+            buffer: buffer.clone(),
+            offset: group.start,
+            len: ((group.end - group.start) / 4) as usize,
+            owner,
+            pool: None,
+        };
+        let (x, y) = (view(&input), view(&output));
+        if group.backward {
+            let g = view(grad.as_ref().expect("backward runs have a gradient slab"));
+            self.record_now(group.act, Operands::Backward { x: &x, g: &g, y: &y })
+        } else {
+            self.record_now(group.act, Operands::Forward { x: &x, y: &y })
+        }
+    }
+
+    /// Places a small operation in the pending fused run (starting a new run when the kind
+    /// differs, the slabs are full, or an input is a result of the pending run), returning its
+    /// result: a view of the output slab.
+    fn fuse(
+        &mut self,
+        act: Activation,
+        x: &GpuBuffer,
+        g: Option<&GpuBuffer>,
+    ) -> Result<GpuBuffer, Error> {
+        let align = (self.gpu.limits.min_storage_buffer_offset_alignment as u64).max(16);
+        let bytes = x.len4() * 16;
+        let size = bytes.div_ceil(align) * align;
+        let room = self.slabs.as_ref().is_some_and(|s| s.cursor + size <= s.size);
+        let joins = room
+            && self.group.as_ref().is_some_and(|grp| {
+                let output = &self.slabs.as_ref().expect("room implies slabs").output;
+                let pending = |b: &GpuBuffer| {
+                    b.buffer == *output && b.offset >= grp.start && b.offset < grp.end
+                };
+                grp.act == act
+                    && grp.backward == g.is_some()
+                    && !pending(x)
+                    && !g.is_some_and(pending)
+            });
+        if !joins {
+            self.flush()?;
+            if !room {
+                let last = self.slabs.as_ref().map_or(SLAB_FIRST / 2, |s| s.size);
+                let size = (2 * last).clamp(SLAB_FIRST, SLAB_MAX).max(size);
+                self.slabs = Some(Slabs {
+                    input: self.gpu.slab(size),
+                    grad: None,
+                    output: self.gpu.slab(size),
+                    size,
+                    cursor: 0,
+                });
+            }
+            let slabs = self.slabs.as_mut().expect("just ensured");
+            if g.is_some() && slabs.grad.is_none() {
+                slabs.grad = Some(self.gpu.slab(slabs.size));
+            }
+            let start = slabs.cursor;
+            self.group = Some(Group {
+                act,
+                backward: g.is_some(),
+                start,
+                end: start,
+                copies: Vec::new(),
+                grad_copies: Vec::new(),
+            });
+        }
+        let slabs = self.slabs.as_mut().expect("a run lives in slabs");
+        let grp = self.group.as_mut().expect("a run is open");
+        let at = slabs.cursor;
+        grp.copies.push((x.buffer.clone(), x.offset, at, bytes));
+        if let Some(g) = g {
+            grp.grad_copies.push((g.buffer.clone(), g.offset, at, bytes));
+        }
+        slabs.cursor += size;
+        grp.end = slabs.cursor;
+        Ok(GpuBuffer {
+            buffer: slabs.output.clone(),
+            offset: at,
+            len: x.len(),
+            owner: self.gpu.id(),
+            pool: None,
+        })
     }
 
     /// Records `f(x)` into a new buffer.
     pub fn forward(&mut self, act: Activation, x: &GpuBuffer) -> Result<GpuBuffer, Error> {
         act.validate()?;
         self.gpu.check_owner(x, "x")?;
-        let y = self.gpu.create_output(x.len())?;
-        self.record(act, Operands::Forward { x, y: &y })?;
+        let y = if !x.is_empty() && x.len() <= FUSE_MAX {
+            self.fuse(act, x, None)?
+        } else {
+            let y = self.gpu.create_output(x.len())?;
+            self.record(act, Operands::Forward { x, y: &y })?;
+            y
+        };
+        self.recorded += 1;
         if self.gpu.verify() {
             self.checks.push((act, alias(x), None, alias(&y)));
         }
@@ -94,27 +256,36 @@ impl Batch<'_> {
     ) -> Result<GpuBuffer, Error> {
         act.validate()?;
         self.gpu.check_same_shape(x, grad_out, "grad_out")?;
-        let y = self.gpu.create_output(x.len())?;
-        self.record(act, Operands::Backward { x, g: grad_out, y: &y })?;
+        let y = if !x.is_empty() && x.len() <= FUSE_MAX {
+            self.fuse(act, x, Some(grad_out))?
+        } else {
+            let y = self.gpu.create_output(x.len())?;
+            self.record(act, Operands::Backward { x, g: grad_out, y: &y })?;
+            y
+        };
+        self.recorded += 1;
         if self.gpu.verify() {
             self.checks.push((act, alias(x), Some(alias(grad_out)), alias(&y)));
         }
         Ok(y)
     }
 
-    /// Records `x ← f(x)` **in place**.
+    /// Records `x ← f(x)` **in place** (never fused: it writes a buffer of the caller's).
     pub fn forward_inplace(&mut self, act: Activation, x: &GpuBuffer) -> Result<(), Error> {
         act.validate()?;
         self.gpu.check_owner(x, "x")?;
+        self.flush()?;
         if self.gpu.verify() {
             // Keep the input, copied on the device before the operation overwrites it.
             let before = self.gpu.create_output(x.len())?;
             let bytes = x.len4() * 16;
             self.pass = None; // copies are recorded outside a pass
-            self.encoder.copy_buffer_to_buffer(&x.buffer, 0, &before.buffer, 0, bytes);
+            self.encoder.copy_buffer_to_buffer(&x.buffer, x.offset, &before.buffer, 0, bytes);
             self.checks.push((act, before, None, alias(x)));
         }
-        self.record(act, Operands::InPlace { x })
+        self.record(act, Operands::InPlace { x })?;
+        self.recorded += 1;
+        Ok(())
     }
 
     /// Operations recorded so far.
@@ -130,8 +301,13 @@ impl Batch<'_> {
     /// Submits every recorded operation in one command buffer. Returns at once unless
     /// verification is on, which waits and checks every result.
     pub fn submit(mut self) -> Result<(), Error> {
+        self.flush()?;
         self.pass = None;
-        self.gpu.queue.submit([self.encoder.finish()]);
+        let encoder = std::mem::replace(
+            &mut self.encoder,
+            self.gpu.device.create_command_encoder(&Default::default()),
+        );
+        self.gpu.queue.submit([encoder.finish()]);
         for (act, x, g, y) in &self.checks {
             crate::verify::check(self.gpu, *act, x, g.as_ref(), y)?;
         }

@@ -12,6 +12,9 @@ use crate::pool::Pool;
 /// the number of elements the caller sees.
 pub struct GpuBuffer {
     pub(crate) buffer: wgpu::Buffer,
+    /// Where the tensor starts in `buffer`, in bytes (a multiple of the storage offset
+    /// alignment; non-zero for the results of a fused batch, which share one buffer).
+    pub(crate) offset: u64,
     pub(crate) len: usize,
     pub(crate) owner: u64,
     /// Where the allocation goes back when the buffer is dropped.
@@ -43,10 +46,26 @@ impl GpuBuffer {
         self.len == 0
     }
 
-    /// The underlying wgpu buffer (usage `STORAGE | COPY_SRC | COPY_DST`, padded to 16 bytes),
-    /// for binding it in an application's own passes.
+    /// The wgpu buffer holding the tensor (usage `STORAGE | COPY_SRC | COPY_DST`), for binding
+    /// it in an application's own passes; the tensor starts [`offset`](Self::offset) bytes in
+    /// and is padded to whole 16-byte vectors.
     pub fn raw(&self) -> &wgpu::Buffer {
         &self.buffer
+    }
+
+    /// Where the tensor starts in [`raw`](Self::raw), in bytes (0 except for results of a
+    /// [`Batch`](crate::Batch), which may share one buffer).
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// The whole tensor as a binding.
+    pub(crate) fn binding(&self) -> wgpu::BindingResource<'_> {
+        wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+            buffer: &self.buffer,
+            offset: self.offset,
+            size: std::num::NonZeroU64::new(self.len4() * 16),
+        })
     }
 
     /// Number of vec4 slots the allocation holds.

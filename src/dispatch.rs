@@ -32,7 +32,7 @@ pub(crate) fn grid(n4: u64, max_dim: u32) -> (u32, u32) {
 fn binding(b: &GpuBuffer, start: u64, n4: u64) -> wgpu::BindingResource<'_> {
     wgpu::BindingResource::Buffer(wgpu::BufferBinding {
         buffer: &b.buffer,
-        offset: start * 16,
+        offset: b.offset + start * 16,
         size: std::num::NonZeroU64::new(n4 * 16),
     })
 }

@@ -188,7 +188,7 @@ impl GpuActivations {
             Some(b) => b,
             None => self.create_storage(len, false)?,
         };
-        Ok(GpuBuffer { buffer, len, owner: self.id, pool: Some(self.pool.clone()) })
+        Ok(GpuBuffer { buffer, offset: 0, len, owner: self.id, pool: Some(self.pool.clone()) })
     }
 
     /// Frees the device buffers kept for reuse (they are kept up to 1 GiB).

@@ -128,7 +128,7 @@ impl GpuActivations {
         if !x.is_empty() {
             let (gx, gy) = self.elementwise_grid(x.len());
             let words = shape.words(gx * 256, 0, 0);
-            let bufs = [(1, &x.buffer), (2, &weight.buffer), (3, &y.buffer)];
+            let bufs = [(1, x.binding()), (2, weight.binding()), (3, y.binding())];
             self.run_special(Special::PreluForward, words, &bufs, (gx, gy))?;
         }
         if self.verify() {
@@ -156,8 +156,12 @@ impl GpuActivations {
         if !x.is_empty() {
             let (gx, gy) = self.elementwise_grid(x.len());
             let words = shape.words(gx * 256, 0, 0);
-            let bufs =
-                [(1, &x.buffer), (2, &weight.buffer), (3, &grad_x.buffer), (4, &grad_out.buffer)];
+            let bufs = [
+                (1, x.binding()),
+                (2, weight.binding()),
+                (3, grad_x.binding()),
+                (4, grad_out.binding()),
+            ];
             self.run_special(Special::PreluBackward, words, &bufs, (gx, gy))?;
 
             let per_channel = shape.n / if shape.wlen == 1 { 1 } else { shape.channels };
@@ -165,14 +169,15 @@ impl GpuActivations {
             let per_block = per_channel.div_ceil(blocks);
             let partial = self.create_storage(blocks * shape.wlen, false)?;
             let words = shape.words(0, blocks as u32, per_block as u32);
-            let bufs = [(1, &x.buffer), (3, &partial), (4, &grad_out.buffer)];
+            let bufs =
+                [(1, x.binding()), (3, partial.as_entire_binding()), (4, grad_out.binding())];
             self.run_special(
                 Special::PreluWeightPartial,
                 words,
                 &bufs,
                 (blocks as u32, shape.wlen as u32),
             )?;
-            let bufs = [(1, &partial), (3, &grad_w.buffer)];
+            let bufs = [(1, partial.as_entire_binding()), (3, grad_w.binding())];
             let groups = (shape.wlen as u32).div_ceil(64);
             self.run_special(Special::PreluWeightFinal, words, &bufs, (groups, 1))?;
         }

@@ -49,7 +49,7 @@ impl GpuActivations {
         k: Special,
         row_len: usize,
         rows: usize,
-        bufs: &[(u32, &wgpu::Buffer)],
+        bufs: &[(u32, wgpu::BindingResource<'_>)],
     ) -> Result<(), Error> {
         if rows == 0 {
             return Ok(());
@@ -72,7 +72,7 @@ impl GpuActivations {
         } else {
             Special::LogSoftmaxForward
         };
-        self.row_kernel(k, row_len, rows, &[(1, &x.buffer), (3, &y.buffer)])?;
+        self.row_kernel(k, row_len, rows, &[(1, x.binding()), (3, y.binding())])?;
         if self.verify() {
             let (xs, ys) = (self.download(x)?, self.download(&y)?);
             let want = match kind {
@@ -116,7 +116,7 @@ impl GpuActivations {
             k,
             row_len,
             rows,
-            &[(1, &y.buffer), (3, &d.buffer), (4, &grad_out.buffer)],
+            &[(1, y.binding()), (3, d.binding()), (4, grad_out.binding())],
         )?;
         if self.verify() {
             let (ys, gs, ds) = (self.download(y)?, self.download(grad_out)?, self.download(&d)?);

@@ -31,7 +31,7 @@ impl GpuActivations {
         &self,
         k: Special,
         mut words: [u32; 8],
-        buffers: &[(u32, &wgpu::Buffer)],
+        buffers: &[(u32, wgpu::BindingResource<'_>)],
         (gx, gy): (u32, u32),
     ) -> Result<(), Error> {
         let pipe = self.pipelines.get(&self.device, Key::Special(k))?;
@@ -43,10 +43,12 @@ impl GpuActivations {
         });
         let mut entries =
             vec![wgpu::BindGroupEntry { binding: 0, resource: uniform.as_entire_binding() }];
-        entries.extend(buffers.iter().map(|(binding, b)| wgpu::BindGroupEntry {
-            binding: *binding,
-            resource: b.as_entire_binding(),
-        }));
+        entries.extend(
+            buffers.iter().map(|(binding, r)| wgpu::BindGroupEntry {
+                binding: *binding,
+                resource: r.clone(),
+            }),
+        );
         let bind_group = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some(k.entry_point()),
             layout: &pipe.layout,

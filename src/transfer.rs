@@ -31,6 +31,7 @@ impl GpuActivations {
                 len: data.len(),
                 owner: self.id(),
                 pool: Some(self.pool.clone()),
+                offset: 0,
             });
         }
         let out = self.create_output(data.len())?;
@@ -71,7 +72,13 @@ impl GpuActivations {
             }
             stage.unmap();
             let mut enc = self.device.create_command_encoder(&Default::default());
-            enc.copy_buffer_to_buffer(&stage, 0, &buf.buffer, k as u64 * STAGING_BYTES, size);
+            enc.copy_buffer_to_buffer(
+                &stage,
+                0,
+                &buf.buffer,
+                buf.offset + k as u64 * STAGING_BYTES,
+                size,
+            );
             self.queue.submit([enc.finish()]);
         }
         Ok(())
@@ -104,7 +111,13 @@ impl GpuActivations {
                 wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
             );
             let mut enc = self.device.create_command_encoder(&Default::default());
-            enc.copy_buffer_to_buffer(&buf.buffer, k as u64 * STAGING_BYTES, &stage, 0, size);
+            enc.copy_buffer_to_buffer(
+                &buf.buffer,
+                buf.offset + k as u64 * STAGING_BYTES,
+                &stage,
+                0,
+                size,
+            );
             self.queue.submit([enc.finish()]);
             self.map(&stage, wgpu::MapMode::Read, size)?;
             {

@@ -164,3 +164,41 @@ fn transfers_larger_than_the_staging_buffer_stream_in_pieces() {
     gpu.download_into(&x, &mut out).unwrap();
     assert!(out.iter().zip(&xs).all(|(y, x)| *y == x.max(0.0)));
 }
+
+#[test]
+fn fused_batch_results_are_ordinary_tensors() {
+    let gpu = gpu();
+    let sizes = [1usize, 3, 64, 1000, 4096, 65_536, 70_000, 5];
+    let inputs: Vec<Vec<f32>> = sizes.iter().map(|&n| random_values(n, n as u64)).collect();
+    let xs: Vec<_> = inputs.iter().map(|v| gpu.upload(v).unwrap()).collect();
+    let g = gpu.upload(&grads(1000, 1)).unwrap();
+    let mut batch = gpu.batch();
+    // A run of the same kind (fused), a dependency on the run's own result (starts a new run),
+    // a backward run, and a tensor too large to fuse in between.
+    let ys: Vec<_> = xs.iter().map(|x| batch.forward(Activation::Tanh, x).unwrap()).collect();
+    let yy = batch.forward(Activation::Tanh, &ys[3]).unwrap();
+    let d = batch.backward(Activation::Tanh, &ys[3], &g).unwrap();
+    batch.submit().unwrap();
+    for (x, y) in inputs.iter().zip(&ys) {
+        let want =
+            gpu.download(&gpu.forward(Activation::Tanh, &gpu.upload(x).unwrap()).unwrap()).unwrap();
+        assert_eq!(bits(&gpu.download(y).unwrap()), bits(&want), "len {}", x.len());
+    }
+    let y3 = gpu.download(&ys[3]).unwrap();
+    let want = gpu.download(&gpu.tanh(&gpu.upload(&y3).unwrap()).unwrap()).unwrap();
+    assert_eq!(bits(&gpu.download(&yy).unwrap()), bits(&want));
+    gpu.check_backward(Activation::Tanh, &ys[3], &g, &d).unwrap();
+    // Views work everywhere a tensor does: as inputs, in place, in row kernels.
+    let z = gpu.sigmoid(&ys[2]).unwrap();
+    gpu.check_forward(Activation::Sigmoid, &ys[2], &z).unwrap();
+    let s = gpu.softmax(&ys[2], 8).unwrap();
+    assert!(
+        gpu.download(&s).unwrap().chunks(8).all(|r| (r.iter().sum::<f32>() - 1.0).abs() < 1e-6)
+    );
+    let before = gpu.download(&ys[4]).unwrap();
+    gpu.relu_inplace(&ys[4]).unwrap();
+    let want = gpu.download(&gpu.relu(&gpu.upload(&before).unwrap()).unwrap()).unwrap();
+    assert_eq!(bits(&gpu.download(&ys[4]).unwrap()), bits(&want));
+    // The in-place write stayed inside its own part of the shared buffer.
+    assert_eq!(bits(&gpu.download(&ys[3]).unwrap()), bits(&y3));
+}
