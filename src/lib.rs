@@ -16,7 +16,7 @@
 //! ```
 //!
 //! Every elementwise activation is listed once in [`Activation`]; its WGSL lives in `shaders/`,
-//! its float64 reference in [`reference`]. PReLU ([`GpuActivations::prelu`]) and the softmax
+//! its float64 reference in [`reference`](mod@reference). PReLU ([`GpuActivations::prelu`]) and the softmax
 //! family ([`GpuActivations::softmax`]) have their own kernels. Accuracy is measured in
 //! [`ulp`]s: forward within 4 ULP and backward within 8 ULP of float64 over the whole f32 range
 //! (the piecewise-linear ones correctly rounded); see [`Bounds`].

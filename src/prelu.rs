@@ -101,7 +101,7 @@ impl GpuActivations {
     }
 
     /// Backward pass of [`prelu`](Self::prelu): `(grad_x, grad_weight)`, where
-    /// grad_x = grad_out·(1 or weight[c]) and grad_weight[c] sums x·grad_out over the x ≤ 0
+    /// `grad_x = grad_out·(1 or weight[c])` and `grad_weight[c]` sums x·grad_out over the x ≤ 0
     /// elements of channel c (over everything when there is one weight), reduced on the GPU.
     pub fn prelu_backward(
         &self,

@@ -350,7 +350,7 @@ pub fn prelu(x: &[f32], weight: &[f32], channels: usize, spatial: usize) -> Vec<
         .collect()
 }
 
-/// PReLU's backward pass in float64: `(grad_x, grad_weight)`, grad_weight[c] summing x·grad_out
+/// PReLU's backward pass in float64: `(grad_x, grad_weight)`, `grad_weight[c]` summing x·grad_out
 /// over the x ≤ 0 elements of channel c.
 pub fn prelu_backward(
     x: &[f32],
