@@ -71,3 +71,88 @@ fn forward_inplace(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocat
         }
     }
 }
+
+// ---- Fused small operations of a batch: segment s of the grid's y reads its own input buffer
+// (in0..in7; gr0..gr3 hold the upstream gradients of a backward run, whose inputs are in0..in3)
+// and writes its part of one output buffer, at multi.start[s] for multi.len[s] vec4s.
+
+struct Multi {
+    start: array<vec4<u32>, 2>,
+    len: array<vec4<u32>, 2>,
+}
+
+@group(0) @binding(4) var<uniform> multi: Multi;
+@group(0) @binding(5) var<storage, read> in0: array<vec4<f32>>;
+@group(0) @binding(6) var<storage, read> in1: array<vec4<f32>>;
+@group(0) @binding(7) var<storage, read> in2: array<vec4<f32>>;
+@group(0) @binding(8) var<storage, read> in3: array<vec4<f32>>;
+@group(0) @binding(9) var<storage, read> in4: array<vec4<f32>>;
+@group(0) @binding(10) var<storage, read> in5: array<vec4<f32>>;
+@group(0) @binding(11) var<storage, read> in6: array<vec4<f32>>;
+@group(0) @binding(12) var<storage, read> in7: array<vec4<f32>>;
+@group(0) @binding(13) var<storage, read> gr0: array<vec4<f32>>;
+@group(0) @binding(14) var<storage, read> gr1: array<vec4<f32>>;
+@group(0) @binding(15) var<storage, read> gr2: array<vec4<f32>>;
+@group(0) @binding(16) var<storage, read> gr3: array<vec4<f32>>;
+
+fn load_in(s: u32, i: u32) -> vec4<f32> {
+    switch s {
+        case 0u: { return in0[i]; }
+        case 1u: { return in1[i]; }
+        case 2u: { return in2[i]; }
+        case 3u: { return in3[i]; }
+        case 4u: { return in4[i]; }
+        case 5u: { return in5[i]; }
+        case 6u: { return in6[i]; }
+        default: { return in7[i]; }
+    }
+}
+
+fn load_in4(s: u32, i: u32) -> vec4<f32> {
+    switch s {
+        case 0u: { return in0[i]; }
+        case 1u: { return in1[i]; }
+        case 2u: { return in2[i]; }
+        default: { return in3[i]; }
+    }
+}
+
+fn load_gr(s: u32, i: u32) -> vec4<f32> {
+    switch s {
+        case 0u: { return gr0[i]; }
+        case 1u: { return gr1[i]; }
+        case 2u: { return gr2[i]; }
+        default: { return gr3[i]; }
+    }
+}
+
+@compute @workgroup_size(WG)
+fn forward_multi(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) l: u32) {
+    let s = wid.y;
+    let len = multi.len[s / 4u][s % 4u];
+    let start = multi.start[s / 4u][s % 4u];
+    let base = wid.x * (WG * PER) + l;
+    for (var k = 0u; k < PER; k++) {
+        let i = base + k * WG;
+        if (i < len) {
+            let x = load_in(s, i);
+            ys[start + i] = vec4<f32>(fwd1(x.x), fwd1(x.y), fwd1(x.z), fwd1(x.w));
+        }
+    }
+}
+
+@compute @workgroup_size(WG)
+fn backward_multi(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) l: u32) {
+    let s = wid.y;
+    let len = multi.len[s / 4u][s % 4u];
+    let start = multi.start[s / 4u][s % 4u];
+    let base = wid.x * (WG * PER) + l;
+    for (var k = 0u; k < PER; k++) {
+        let i = base + k * WG;
+        if (i < len) {
+            let x = load_in4(s, i);
+            let g = load_gr(s, i);
+            ys[start + i] = vec4<f32>(bwd1(x.x, g.x), bwd1(x.y, g.y), bwd1(x.z, g.z), bwd1(x.w, g.w));
+        }
+    }
+}

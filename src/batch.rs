@@ -1,16 +1,17 @@
 //! [`Batch`]: many operations encoded into one command buffer and submitted once.
 //!
 //! Consecutive small operations of the same kind (same activation, parameters and direction)
-//! are fused into one dispatch: their inputs are copied side by side into a slab, one kernel
-//! runs over the slab, and each result is a view of its part of the output slab. Software
+//! are fused: one dispatch reads up to eight inputs, each from its own buffer, and writes all
+//! the results side by side into one output slab, each result a view of its part. Software
 //! adapters pay tens of microseconds per dispatch whatever its size; this pays it once per
-//! run of operations.
+//! eight operations (four for backward passes).
 
 use crate::activation::Activation;
 use crate::buffer::GpuBuffer;
 use crate::dispatch::Operands;
 use crate::error::Error;
 use crate::gpu::GpuActivations;
+use crate::pipeline::{MULTI_BACKWARD, MULTI_FORWARD};
 use crate::uniforms::Arena;
 
 /// Tensors up to this many floats are fused; larger ones get a dispatch of their own.
@@ -44,34 +45,26 @@ pub struct Batch<'a> {
     pass: Option<wgpu::ComputePass<'static>>,
     uniforms: Arena,
     recorded: usize,
-    /// The slabs fused operations are placed in, and the run not yet recorded.
-    slabs: Option<Slabs>,
+    /// The slab fused results are placed in, and the run not yet recorded.
+    slab: Option<Slab>,
     group: Option<Group>,
     /// With verification on: what to check after submission (activation, x, grad_out, result).
     checks: Vec<(Activation, GpuBuffer, Option<GpuBuffer>, GpuBuffer)>,
 }
 
-/// Where fused operations live: an input, a gradient (for backward runs) and an output slab,
-/// filled from the start; results are views of the output slab.
-struct Slabs {
-    input: wgpu::Buffer,
-    grad: Option<wgpu::Buffer>,
+/// The output slab fused results are placed in, filled from the start.
+struct Slab {
     output: wgpu::Buffer,
     size: u64,
-    /// Bytes used.
     cursor: u64,
 }
 
-/// The run of same-kind operations waiting to be recorded as one dispatch.
+/// The run of same-kind operations waiting to be recorded.
 struct Group {
     act: Activation,
     backward: bool,
-    /// Its byte range in the slabs.
-    start: u64,
-    end: u64,
-    /// Copies into the input and gradient slabs: (source, source offset, slab offset, bytes).
-    copies: Vec<(wgpu::Buffer, u64, u64, u64)>,
-    grad_copies: Vec<(wgpu::Buffer, u64, u64, u64)>,
+    /// Each operation's input (and gradient) and its byte offset in the slab.
+    segments: Vec<(GpuBuffer, Option<GpuBuffer>, u64)>,
 }
 
 /// A second handle on a buffer, for checking after submission (it does not return the
@@ -91,7 +84,7 @@ impl GpuActivations {
             pass: None,
             uniforms: Arena::default(),
             recorded: 0,
-            slabs: None,
+            slab: None,
             group: None,
             checks: Vec::new(),
         }
@@ -128,41 +121,30 @@ impl Batch<'_> {
         self.gpu.record_in_pass(pass, &mut self.uniforms, act, ops)
     }
 
-    /// Records the pending fused run: the copies into the slabs, then one dispatch over its
-    /// range.
+    /// Records the pending fused run, a dispatch per eight (forward) or four (backward)
+    /// operations.
     fn flush(&mut self) -> Result<(), Error> {
         let Some(group) = self.group.take() else { return Ok(()) };
-        let slabs = self.slabs.as_ref().expect("a run lives in slabs");
-        let (input, output, grad) = (slabs.input.clone(), slabs.output.clone(), slabs.grad.clone());
-        self.pass = None; // copies are recorded outside a pass
-        for (src, src_off, dst_off, bytes) in &group.copies {
-            self.encoder.copy_buffer_to_buffer(src, *src_off, &input, *dst_off, *bytes);
+        let output = self.slab.as_ref().expect("a run lives in a slab").output.clone();
+        let cap = if group.backward { MULTI_BACKWARD } else { MULTI_FORWARD };
+        let pass = self.pass.get_or_insert_with(|| {
+            self.encoder
+                .begin_compute_pass(&wgpu::ComputePassDescriptor {
+                    label: Some("gpu-activations batch"),
+                    timestamp_writes: None,
+                })
+                .forget_lifetime()
+        });
+        for chunk in group.segments.chunks(cap) {
+            let segments: Vec<_> = chunk.iter().map(|(x, g, at)| (x, g.as_ref(), *at)).collect();
+            self.gpu.record_multi(pass, &mut self.uniforms, group.act, &segments, &output)?;
         }
-        if let Some(grad) = &grad {
-            for (src, src_off, dst_off, bytes) in &group.grad_copies {
-                self.encoder.copy_buffer_to_buffer(src, *src_off, grad, *dst_off, *bytes);
-            }
-        }
-        let owner = self.gpu.id();
-        let view = |buffer: &wgpu::Buffer| GpuBuffer {
-            buffer: buffer.clone(),
-            offset: group.start,
-            len: ((group.end - group.start) / 4) as usize,
-            owner,
-            pool: None,
-        };
-        let (x, y) = (view(&input), view(&output));
-        if group.backward {
-            let g = view(grad.as_ref().expect("backward runs have a gradient slab"));
-            self.record_now(group.act, Operands::Backward { x: &x, g: &g, y: &y })
-        } else {
-            self.record_now(group.act, Operands::Forward { x: &x, y: &y })
-        }
+        Ok(())
     }
 
     /// Places a small operation in the pending fused run (starting a new run when the kind
-    /// differs, the slabs are full, or an input is a result of the pending run), returning its
-    /// result: a view of the output slab.
+    /// differs, and a new slab when the slab is full or an input is one of its results),
+    /// returning its result: a view of the output slab.
     fn fuse(
         &mut self,
         act: Activation,
@@ -170,58 +152,31 @@ impl Batch<'_> {
         g: Option<&GpuBuffer>,
     ) -> Result<GpuBuffer, Error> {
         let align = (self.gpu.limits.min_storage_buffer_offset_alignment as u64).max(16);
-        let bytes = x.len4() * 16;
-        let size = bytes.div_ceil(align) * align;
-        let room = self.slabs.as_ref().is_some_and(|s| s.cursor + size <= s.size);
+        let size = (x.len4() * 16).div_ceil(align) * align;
+        // An input inside the current slab (an earlier fused result) cannot be read by a
+        // dispatch that writes the slab: such an operation starts a new slab.
+        let room = self.slab.as_ref().is_some_and(|s| {
+            let inside = |b: &GpuBuffer| b.buffer == s.output;
+            s.cursor + size <= s.size && !inside(x) && !g.is_some_and(inside)
+        });
         let joins = room
-            && self.group.as_ref().is_some_and(|grp| {
-                let output = &self.slabs.as_ref().expect("room implies slabs").output;
-                let pending = |b: &GpuBuffer| {
-                    b.buffer == *output && b.offset >= grp.start && b.offset < grp.end
-                };
-                grp.act == act
-                    && grp.backward == g.is_some()
-                    && !pending(x)
-                    && !g.is_some_and(pending)
-            });
+            && self.group.as_ref().is_some_and(|grp| grp.act == act && grp.backward == g.is_some());
         if !joins {
             self.flush()?;
             if !room {
-                let last = self.slabs.as_ref().map_or(SLAB_FIRST / 2, |s| s.size);
+                let last = self.slab.as_ref().map_or(SLAB_FIRST / 2, |s| s.size);
                 let size = (2 * last).clamp(SLAB_FIRST, SLAB_MAX).max(size);
-                self.slabs = Some(Slabs {
-                    input: self.gpu.slab(size),
-                    grad: None,
-                    output: self.gpu.slab(size),
-                    size,
-                    cursor: 0,
-                });
+                self.slab = Some(Slab { output: self.gpu.slab(size), size, cursor: 0 });
             }
-            let slabs = self.slabs.as_mut().expect("just ensured");
-            if g.is_some() && slabs.grad.is_none() {
-                slabs.grad = Some(self.gpu.slab(slabs.size));
-            }
-            let start = slabs.cursor;
-            self.group = Some(Group {
-                act,
-                backward: g.is_some(),
-                start,
-                end: start,
-                copies: Vec::new(),
-                grad_copies: Vec::new(),
-            });
+            self.group = Some(Group { act, backward: g.is_some(), segments: Vec::new() });
         }
-        let slabs = self.slabs.as_mut().expect("a run lives in slabs");
+        let slab = self.slab.as_mut().expect("a run lives in a slab");
         let grp = self.group.as_mut().expect("a run is open");
-        let at = slabs.cursor;
-        grp.copies.push((x.buffer.clone(), x.offset, at, bytes));
-        if let Some(g) = g {
-            grp.grad_copies.push((g.buffer.clone(), g.offset, at, bytes));
-        }
-        slabs.cursor += size;
-        grp.end = slabs.cursor;
+        let at = slab.cursor;
+        grp.segments.push((alias(x), g.map(alias), at));
+        slab.cursor += size;
         Ok(GpuBuffer {
-            buffer: slabs.output.clone(),
+            buffer: slab.output.clone(),
             offset: at,
             len: x.len(),
             owner: self.gpu.id(),
@@ -233,7 +188,7 @@ impl Batch<'_> {
     pub fn forward(&mut self, act: Activation, x: &GpuBuffer) -> Result<GpuBuffer, Error> {
         act.validate()?;
         self.gpu.check_owner(x, "x")?;
-        let y = if !x.is_empty() && x.len() <= FUSE_MAX {
+        let y = if self.gpu.multi_supported() && !x.is_empty() && x.len() <= FUSE_MAX {
             self.fuse(act, x, None)?
         } else {
             let y = self.gpu.create_output(x.len())?;
@@ -256,7 +211,7 @@ impl Batch<'_> {
     ) -> Result<GpuBuffer, Error> {
         act.validate()?;
         self.gpu.check_same_shape(x, grad_out, "grad_out")?;
-        let y = if !x.is_empty() && x.len() <= FUSE_MAX {
+        let y = if self.gpu.multi_supported() && !x.is_empty() && x.len() <= FUSE_MAX {
             self.fuse(act, x, Some(grad_out))?
         } else {
             let y = self.gpu.create_output(x.len())?;

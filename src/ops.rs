@@ -100,9 +100,12 @@ impl GpuActivations {
     /// Compiles every pipeline now (each activation's forward, backward and in-place kernels,
     /// PReLU's and the softmax family's), so that no later call pays for compilation.
     pub fn warm_up(&self) -> Result<(), Error> {
+        let multi = self.multi_supported();
         for act in Activation::ALL {
             for dir in Direction::ALL {
-                self.pipelines.get(&self.device, Key::Elementwise(act.index(), dir))?;
+                if multi || !matches!(dir, Direction::ForwardMulti | Direction::BackwardMulti) {
+                    self.pipelines.get(&self.device, Key::Elementwise(act.index(), dir))?;
+                }
             }
         }
         for k in Special::ALL {

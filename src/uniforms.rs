@@ -10,15 +10,17 @@ use std::sync::Mutex;
 
 use wgpu::util::DeviceExt;
 
-/// Bytes of one parameter block (the uniform block of the kernels is 32 bytes).
+/// Bytes of the kernels' parameter block (a slot holds up to 64 bytes: the fused kernels'
+/// segment table).
 pub(crate) const BLOCK: u64 = 32;
+const SLOT_MIN: u64 = 64;
 
 /// Slots in the ring, and in each block of a batch's arena.
 const RING_SLOTS: u64 = 1024;
 
 /// The device's uniform offset alignment, at least one block.
 fn stride(device: &wgpu::Device) -> u64 {
-    (device.limits().min_uniform_buffer_offset_alignment as u64).max(BLOCK)
+    (device.limits().min_uniform_buffer_offset_alignment as u64).max(SLOT_MIN)
 }
 
 fn uniform_buffer(device: &wgpu::Device, bytes: u64) -> wgpu::Buffer {

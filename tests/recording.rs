@@ -202,3 +202,33 @@ fn fused_batch_results_are_ordinary_tensors() {
     // The in-place write stayed inside its own part of the shared buffer.
     assert_eq!(bits(&gpu.download(&ys[3]).unwrap()), bits(&y3));
 }
+
+#[test]
+fn batches_on_a_device_with_few_storage_bindings_still_work() {
+    // WebGPU's default of 8 storage buffers per stage is too few for the fused kernel: the
+    // batch records each operation on its own, and warm_up skips the fused pipelines.
+    let gpu = gpu();
+    let instance = wgpu::Instance::new(wgpu::InstanceDescriptor {
+        backends: gpu.adapter_info().backend.into(),
+        ..wgpu::InstanceDescriptor::new_without_display_handle()
+    });
+    let adapter = pollster::block_on(instance.request_adapter(&Default::default())).unwrap();
+    let limits = wgpu::Limits { max_storage_buffers_per_shader_stage: 8, ..adapter.limits() };
+    let (device, queue) =
+        pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
+            required_limits: limits,
+            ..Default::default()
+        }))
+        .unwrap();
+    let small = gpu_activations::GpuActivations::from_device(device, queue).unwrap();
+    small.warm_up().unwrap();
+    let xs = random_values(300, 12);
+    let x = small.upload(&xs).unwrap();
+    let mut batch = small.batch();
+    let ys: Vec<_> =
+        (0..5).map(|_| batch.forward(Activation::Elu { alpha: 1.0 }, &x).unwrap()).collect();
+    batch.submit().unwrap();
+    for y in &ys {
+        small.check_forward(Activation::Elu { alpha: 1.0 }, &x, y).unwrap();
+    }
+}
