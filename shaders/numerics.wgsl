@@ -39,19 +39,14 @@ fn pow2i(k: i32) -> f32 {
 // result is a normal f32; +-inf past the top; +-0 below the normal range (flush to zero, as the
 // hardware does with subnormals). Zero, inf and NaN come back unchanged.
 fn scale2(v: f32, k: i32) -> f32 {
+    // Branch-free (selects), so SIMD lanes never diverge here.
     let b = bitcast<u32>(v);
+    let sign = b & 0x80000000u;
     let e = i32((b >> 23u) & 0xffu);
-    if (e == 0 || e == 255) {
-        return select(v, bitcast<f32>(b & 0x80000000u), e == 0);
-    }
     let n = e + clamp(k, -600, 600);
-    if (n >= 255) {
-        return bitcast<f32>((b & 0x80000000u) | 0x7f800000u);
-    }
-    if (n <= 0) {
-        return bitcast<f32>(b & 0x80000000u);
-    }
-    return bitcast<f32>((b & 0x807fffffu) | (u32(n) << 23u));
+    let scaled = bitcast<f32>((b & 0x807fffffu) | (u32(clamp(n, 1, 254)) << 23u));
+    let r = select(select(scaled, bitcast<f32>(sign), n <= 0), bitcast<f32>(sign | 0x7f800000u), n >= 255);
+    return select(r, select(v, bitcast<f32>(sign), e == 0), e == 0 || e == 255);
 }
 
 // e^r - 1 for |r| <= ln2/2: Taylor series to degree 8 (truncation below 0.02 ULP).
@@ -95,14 +90,11 @@ fn reduce_ln2(x: f32) -> Parts {
 // f32, so a token 2^-500 stands in, kept non-zero (inf * e^x is still inf) down to where e^x
 // underflows even float64, as the reference's does.
 fn exp_parts(x: f32) -> Parts {
-    if (x < -745.13318) {
-        return Parts(0.0, 0);
-    }
-    if (x < -280.0) {
-        return Parts(1.0, -500);
-    }
-    let red = reduce_ln2(x);
-    return Parts(1.0 + expm1_reduced(red.m), red.k);
+    let red = reduce_ln2(max(x, -280.0));
+    let p = Parts(1.0 + expm1_reduced(red.m), red.k);
+    // Below -280 a token stands in (see above); below float64's underflow, 0.
+    let m = select(select(p.m, 1.0, x < -280.0), 0.0, x < -745.13318);
+    return Parts(m, select(select(p.k, -500, x < -280.0), 0, x < -745.13318));
 }
 
 // e^(hi + lo) = m * 2^k for an argument carried as a sum (|lo| much smaller than |hi|), so that
@@ -208,30 +200,20 @@ fn is_inf(x: f32) -> bool {
 
 // e^x, within about 1 ULP over the whole range; +inf above ln(f32::MAX), 0 below underflow.
 fn exp_acc(x: f32) -> f32 {
-    if (x > EXP_OVERFLOW) {
-        return inf_f32();
-    }
-    if (x < EXP_UNDERFLOW) {
-        return 0.0;
-    }
-    let p = exp_parts(x);
-    return scale2(p.m, p.k);
+    let p = exp_parts(clamp(x, EXP_UNDERFLOW, EXP_OVERFLOW));
+    let v = scale2(p.m, p.k);
+    return select(select(v, 0.0, x < EXP_UNDERFLOW), inf_f32(), x > EXP_OVERFLOW);
 }
 
-// e^x - 1 with full relative accuracy near 0.
+// e^x - 1 with full relative accuracy near 0. Branch-free: for |x| <= ln2/2 the reduction gives
+// k = 0 and r = x exactly, so 2^k (e^r - 1) + (2^k - 1) is e^r - 1 itself.
 fn expm1_acc(x: f32) -> f32 {
-    if (abs(x) <= HALF_LN2) {
-        return expm1_reduced(x);
-    }
-    if (x > 24.0) {
-        return exp_acc(x); // the -1 is below half an ULP
-    }
-    if (x < -17.5) {
-        return -1.0; // e^x is below half an ULP of 1
-    }
-    let red = reduce_ln2(x);
+    let red = reduce_ln2(clamp(x, -17.5, 24.0));
+    let e = expm1_reduced(red.m);
     let t = pow2i(red.k);
-    return t * expm1_reduced(red.m) + (t - 1.0);
+    let v = t * e + (t - 1.0);
+    // Past 24 the -1 is below half an ULP; below -17.5 e^x is below half an ULP of 1.
+    return select(select(v, -1.0, x < -17.5), exp_acc(x), x > 24.0);
 }
 
 // ln(1 + t) for t > -1 with full relative accuracy near 0: 2 atanh(t / (2 + t)).
@@ -282,29 +264,18 @@ fn tanh_acc(x: f32) -> f32 {
 
 // atan(x) after fdlibm: reduce |x| to |t| <= 7/16 around 0, 1/2, 1, 3/2 or infinity.
 fn atan_acc(x: f32) -> f32 {
+    // Reduce |x| around c = 0, 1/2, 1, 3/2 or infinity: t = (a - c)/(1 + c a), or -1/a, and
+    // atan(a) = atan(c) + atan(t) with |t| <= 7/16. Chosen by selects, with one division.
     let a = abs(x);
-    var t: f32;
-    var hi: f32 = 0.0;
-    var lo: f32 = 0.0;
-    if (a < 0.4375) {
-        t = a;
-    } else if (a < 0.6875) {
-        hi = 4.6364760399e-01;
-        lo = 5.0121582440e-09;
-        t = (2.0 * a - 1.0) / (2.0 + a);
-    } else if (a < 1.1875) {
-        hi = 7.8539812565e-01;
-        lo = 3.7748947079e-08;
-        t = (a - 1.0) / (a + 1.0);
-    } else if (a < 2.4375) {
-        hi = 9.8279368877e-01;
-        lo = 3.4473217170e-08;
-        t = (a - 1.5) / (1.0 + 1.5 * a);
-    } else {
-        hi = 1.5707962513e+00;
-        lo = 7.5497894159e-08;
-        t = -1.0 / a;
-    }
+    let i = select(0u, 1u, a >= 0.4375) + select(0u, 1u, a >= 0.6875) + select(0u, 1u, a >= 1.1875)
+        + select(0u, 1u, a >= 2.4375);
+    let c = f32(i) * 0.5;
+    let big = i == 4u;
+    let t = select(a - c, -1.0, big) / select(1.0 + c * a, a, big);
+    let hi = select(select(select(select(0.0, 4.6364760399e-01, i == 1u), 7.8539812565e-01, i == 2u),
+        9.8279368877e-01, i == 3u), 1.5707962513e+00, big);
+    let lo = select(select(select(select(0.0, 5.0121582440e-09, i == 1u), 3.7748947079e-08, i == 2u),
+        3.4473217170e-08, i == 3u), 7.5497894159e-08, big);
     let z = t * t;
     let w = z * z;
     let s1 = z * (3.3333334327e-01 + w * (1.4285714924e-01 + w * (9.0908870101e-02
