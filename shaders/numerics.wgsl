@@ -252,9 +252,12 @@ fn sigmoid_acc(x: f32) -> f32 {
 fn tanh_acc(x: f32) -> f32 {
     let a = abs(x);
     if (a < 0.625) {
+        // tanh(x) = x + x z P(z), z = x^2, P fitted by tools/fit.py on z < 0.625^2
         let z = x * x;
-        let p = (((-5.70498872745e-3 * z + 2.06390887954e-2) * z - 5.37397155531e-2) * z
-            + 1.33314422036e-1) * z - 3.33332819422e-1;
+        let u = z * 5.12 - 1.0;
+        let p = -0.30919939279556274 + u * (0.022366104647517204 + u * (-0.0016382677713409066
+            + u * (0.00012015970423817635 + u * (-8.601118679507636e-06 + u * (6.074042744330654e-07
+            + u * (-1.7846491573436651e-07 + u * 2.7087464715691567e-08))))));
         return x + x * z * p;
     }
     let e = exp_acc(-2.0 * a);
@@ -262,7 +265,7 @@ fn tanh_acc(x: f32) -> f32 {
     return select(-t, t, x >= 0.0);
 }
 
-// atan(x) after fdlibm: reduce |x| to |t| <= 7/16 around 0, 1/2, 1, 3/2 or infinity.
+// atan(x): reduce |x| to |t| <= 7/16 around 0, 1/2, 1, 3/2 or infinity.
 fn atan_acc(x: f32) -> f32 {
     // Reduce |x| around c = 0, 1/2, 1, 3/2 or infinity: t = (a - c)/(1 + c a), or -1/a, and
     // atan(a) = atan(c) + atan(t) with |t| <= 7/16. Chosen by selects, with one division.
@@ -272,16 +275,18 @@ fn atan_acc(x: f32) -> f32 {
     let c = f32(i) * 0.5;
     let big = i == 4u;
     let t = select(a - c, -1.0, big) / select(1.0 + c * a, a, big);
-    let hi = select(select(select(select(0.0, 4.6364760399e-01, i == 1u), 7.8539812565e-01, i == 2u),
-        9.8279368877e-01, i == 3u), 1.5707962513e+00, big);
-    let lo = select(select(select(select(0.0, 5.0121582440e-09, i == 1u), 3.7748947079e-08, i == 2u),
-        3.4473217170e-08, i == 3u), 7.5497894159e-08, big);
+    // atan(c) as the nearest f32 plus the remainder
+    let hi = select(select(select(select(0.0, 0.46364760398864746, i == 1u), 0.7853981852531433,
+        i == 2u), 0.9827937483787537, i == 3u), 1.5707963705062866, big);
+    let lo = select(select(select(select(0.0, 5.012158655276756e-09, i == 1u),
+        -2.1855695000931213e-08, i == 2u), -2.5131424594123664e-08, i == 3u),
+        -4.3711390001862426e-08, big);
+    // atan(t) = t - t z Q(z) with z = t^2, Q fitted by tools/fit.py on z <= (7/16)^2.
     let z = t * t;
-    let w = z * z;
-    let s1 = z * (3.3333334327e-01 + w * (1.4285714924e-01 + w * (9.0908870101e-02
-        + w * (6.6610731184e-02 + w * (4.9768779427e-02 + w * 1.6285819933e-02)))));
-    let s2 = w * (-2.0000000298e-01 + w * (-1.1111110449e-01 + w * (-7.6918758452e-02
-        + w * (-5.8335702866e-02 + w * -3.6531571299e-02))));
-    let r = hi - ((t * (s1 + s2) - lo) - t);
+    let u = z * 10.448979591836734 - 1.0;
+    let q = 0.3154108226299286 + u * (-0.01678822934627533 + u * (0.0010563491377979517
+        + u * (-7.217952224891633e-05 + u * (5.865046659891959e-06 + u * (-3.7360831584010157e-07
+        + u * (-9.523914172859804e-07 + u * (-7.905297749744022e-09 + u * 4.6349356352948234e-07)))))));
+    let r = hi - (((t * z) * q - lo) - t);
     return select(-r, r, x >= 0.0);
 }
