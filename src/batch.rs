@@ -109,15 +109,23 @@ impl Batch<'_> {
         self.record_now(act, ops)
     }
 
-    fn record_now(&mut self, act: Activation, ops: Operands<'_>) -> Result<(), Error> {
-        let pass = self.pass.get_or_insert_with(|| {
-            self.encoder
+    /// The batch's compute pass, begun if none is open.
+    fn open_pass<'p>(
+        pass: &'p mut Option<wgpu::ComputePass<'static>>,
+        encoder: &mut wgpu::CommandEncoder,
+    ) -> &'p mut wgpu::ComputePass<'static> {
+        pass.get_or_insert_with(|| {
+            encoder
                 .begin_compute_pass(&wgpu::ComputePassDescriptor {
                     label: Some("gpu-activations batch"),
                     timestamp_writes: None,
                 })
                 .forget_lifetime()
-        });
+        })
+    }
+
+    fn record_now(&mut self, act: Activation, ops: Operands<'_>) -> Result<(), Error> {
+        let pass = Self::open_pass(&mut self.pass, &mut self.encoder);
         self.gpu.record_in_pass(pass, &mut self.uniforms, act, ops)
     }
 
@@ -127,14 +135,7 @@ impl Batch<'_> {
         let Some(group) = self.group.take() else { return Ok(()) };
         let output = self.slab.as_ref().expect("a run lives in a slab").output.clone();
         let cap = if group.backward { MULTI_BACKWARD } else { MULTI_FORWARD };
-        let pass = self.pass.get_or_insert_with(|| {
-            self.encoder
-                .begin_compute_pass(&wgpu::ComputePassDescriptor {
-                    label: Some("gpu-activations batch"),
-                    timestamp_writes: None,
-                })
-                .forget_lifetime()
-        });
+        let pass = Self::open_pass(&mut self.pass, &mut self.encoder);
         for chunk in group.segments.chunks(cap) {
             let segments: Vec<_> = chunk.iter().map(|(x, g, at)| (x, g.as_ref(), *at)).collect();
             self.gpu.record_multi(pass, &mut self.uniforms, group.act, &segments, &output)?;

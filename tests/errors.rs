@@ -88,19 +88,7 @@ fn empty_in_gives_empty_out() {
 #[test]
 fn sizes_over_the_device_limit_are_errors() {
     // Join a device whose buffers are capped at 1 MiB: a 1M-float tensor no longer fits.
-    let gpu = gpu();
-    let adapter_limits = gpu.device().limits();
-    let instance = wgpu::Instance::new(wgpu::InstanceDescriptor {
-        backends: gpu.adapter_info().backend.into(),
-        ..wgpu::InstanceDescriptor::new_without_display_handle()
-    });
-    let adapter = pollster::block_on(instance.request_adapter(&Default::default())).unwrap();
-    let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
-        required_limits: wgpu::Limits { max_buffer_size: 1 << 20, ..adapter_limits },
-        ..Default::default()
-    }))
-    .unwrap();
-    let small = GpuActivations::from_device(device, queue).unwrap();
+    let small = common::gpu_with_limits(|l| wgpu::Limits { max_buffer_size: 1 << 20, ..l });
     let err = small.upload(&vec![0.0; 1 << 20]).unwrap_err();
     assert!(matches!(err, Error::TooLarge { elements: 1_048_576, .. }), "{err}");
     // Just under the cap still works, with every element computed.

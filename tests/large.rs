@@ -29,28 +29,16 @@ fn tensor_over_33_554_432_elements_is_processed_in_several_bindings() {
 }
 
 /// The same splitting and grid spilling on a device joined with tiny limits (64 KiB bindings,
-/// 8 workgroups per grid dimension), so both paths run on every adapter at a small size.
+/// 2 workgroups per grid dimension), so both paths run on every adapter at a small size.
 #[test]
 fn small_device_limits_split_bindings_and_spill_the_grid_into_y() {
-    let gpu = common::gpu();
-    let instance = wgpu::Instance::new(wgpu::InstanceDescriptor {
-        backends: gpu.adapter_info().backend.into(),
-        ..wgpu::InstanceDescriptor::new_without_display_handle()
-    });
-    let adapter = pollster::block_on(instance.request_adapter(&Default::default())).unwrap();
-    let limits = wgpu::Limits {
+    let small = common::gpu_with_limits(|l| wgpu::Limits {
         max_storage_buffer_binding_size: 1 << 16,
-        max_compute_workgroups_per_dimension: 8,
-        ..adapter.limits()
-    };
-    let (device, queue) =
-        pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
-            required_limits: limits,
-            ..Default::default()
-        }))
-        .unwrap();
-    let small = gpu_activations::GpuActivations::from_device(device, queue).unwrap();
-    // 100,003 floats: 25,001 vec4 = 7 bindings of at most 4,096 vec4, each 16 workgroups = 8 x 2.
+        max_compute_workgroups_per_dimension: 2,
+        ..l
+    });
+    // 100,003 floats: 25,001 vec4 = 7 bindings of at most 4,096 vec4, each 4 workgroups of
+    // 1,024 vec4 laid out 2 x 2.
     let xs: Vec<f32> = (0..100_003).map(|i| (i as f32 - 50_000.0) * 1e-3).collect();
     let gs: Vec<f32> = (0..xs.len()).map(|i| 1.0 + (i % 5) as f32).collect();
     common::assert_matches_reference(&small, Activation::Sigmoid, &xs, &gs);

@@ -207,20 +207,8 @@ fn fused_batch_results_are_ordinary_tensors() {
 fn batches_on_a_device_with_few_storage_bindings_still_work() {
     // WebGPU's default of 8 storage buffers per stage is too few for the fused kernel: the
     // batch records each operation on its own, and warm_up skips the fused pipelines.
-    let gpu = gpu();
-    let instance = wgpu::Instance::new(wgpu::InstanceDescriptor {
-        backends: gpu.adapter_info().backend.into(),
-        ..wgpu::InstanceDescriptor::new_without_display_handle()
-    });
-    let adapter = pollster::block_on(instance.request_adapter(&Default::default())).unwrap();
-    let limits = wgpu::Limits { max_storage_buffers_per_shader_stage: 8, ..adapter.limits() };
-    let (device, queue) =
-        pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
-            required_limits: limits,
-            ..Default::default()
-        }))
-        .unwrap();
-    let small = gpu_activations::GpuActivations::from_device(device, queue).unwrap();
+    let small =
+        common::gpu_with_limits(|l| wgpu::Limits { max_storage_buffers_per_shader_stage: 8, ..l });
     small.warm_up().unwrap();
     let xs = random_values(300, 12);
     let x = small.upload(&xs).unwrap();

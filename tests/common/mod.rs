@@ -102,3 +102,20 @@ pub fn assert_matches_reference(gpu: &GpuActivations, act: Activation, xs: &[f32
         );
     }
 }
+
+/// A second `GpuActivations` on the test adapter, joined through `from_device` to a device
+/// whose limits `limit` lowers (to reach size, grid and binding paths at small sizes).
+pub fn gpu_with_limits(limit: impl FnOnce(wgpu::Limits) -> wgpu::Limits) -> GpuActivations {
+    let backend = gpu().adapter_info().backend;
+    let instance = wgpu::Instance::new(wgpu::InstanceDescriptor {
+        backends: backend.into(),
+        ..wgpu::InstanceDescriptor::new_without_display_handle()
+    });
+    let adapter = pollster::block_on(instance.request_adapter(&Default::default())).unwrap();
+    let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
+        required_limits: limit(adapter.limits()),
+        ..Default::default()
+    }))
+    .unwrap();
+    GpuActivations::from_device(device, queue).unwrap()
+}
