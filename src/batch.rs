@@ -187,8 +187,7 @@ impl Batch<'_> {
 
     /// Records `f(x)` into a new buffer.
     pub fn forward(&mut self, act: Activation, x: &GpuBuffer) -> Result<GpuBuffer, Error> {
-        act.validate()?;
-        self.gpu.check_owner(x, "x")?;
+        self.gpu.check_operation(act, x, None)?;
         let y = if self.gpu.multi_supported() && !x.is_empty() && x.len() <= FUSE_MAX {
             self.fuse(act, x, None)?
         } else {
@@ -210,8 +209,7 @@ impl Batch<'_> {
         x: &GpuBuffer,
         grad_out: &GpuBuffer,
     ) -> Result<GpuBuffer, Error> {
-        act.validate()?;
-        self.gpu.check_same_shape(x, grad_out, "grad_out")?;
+        self.gpu.check_operation(act, x, Some(grad_out))?;
         let y = if self.gpu.multi_supported() && !x.is_empty() && x.len() <= FUSE_MAX {
             self.fuse(act, x, Some(grad_out))?
         } else {
@@ -228,8 +226,7 @@ impl Batch<'_> {
 
     /// Records `x ← f(x)` **in place** (never fused: it writes a buffer of the caller's).
     pub fn forward_inplace(&mut self, act: Activation, x: &GpuBuffer) -> Result<(), Error> {
-        act.validate()?;
-        self.gpu.check_owner(x, "x")?;
+        self.gpu.check_operation(act, x, None)?;
         self.flush()?;
         if self.gpu.verify() {
             // Keep the input, copied on the device before the operation overwrites it.

@@ -23,9 +23,7 @@ struct Params {
 /// Workgroup grid `(x, y)` covering `n4` vec4s with x at most `max_dim`.
 pub(crate) fn grid(n4: u64, max_dim: u32) -> (u32, u32) {
     let (wg, per) = crate::pipeline::tile();
-    let groups = n4.div_ceil(wg * per).max(1);
-    let gx = groups.min(max_dim as u64);
-    (gx as u32, groups.div_ceil(gx) as u32)
+    crate::special::grid_groups(n4.div_ceil(wg * per), max_dim)
 }
 
 /// `n4` vec4s of `b` starting at vec4 `start`.

@@ -10,10 +10,24 @@ use crate::pipeline::{Direction, Key, Special};
 use crate::uniforms::Fresh;
 
 impl GpuActivations {
+    /// The checks every operation makes before recording anything: valid parameters, buffers
+    /// of this instance, and `grad_out` (if any) of the length of `x`.
+    pub(crate) fn check_operation(
+        &self,
+        act: Activation,
+        x: &GpuBuffer,
+        grad_out: Option<&GpuBuffer>,
+    ) -> Result<(), Error> {
+        act.validate()?;
+        match grad_out {
+            Some(g) => self.check_same_shape(x, g, "grad_out"),
+            None => self.check_owner(x, "x"),
+        }
+    }
+
     /// `f(x)` for every element of `x`, into a new buffer. Queued; returns at once.
     pub fn forward(&self, act: Activation, x: &GpuBuffer) -> Result<GpuBuffer, Error> {
-        act.validate()?;
-        self.check_owner(x, "x")?;
+        self.check_operation(act, x, None)?;
         let y = self.create_output(x.len())?;
         self.dispatch(act, Operands::Forward { x, y: &y })?;
         if self.verify() {
@@ -30,8 +44,7 @@ impl GpuActivations {
         x: &GpuBuffer,
         grad_out: &GpuBuffer,
     ) -> Result<GpuBuffer, Error> {
-        act.validate()?;
-        self.check_same_shape(x, grad_out, "grad_out")?;
+        self.check_operation(act, x, Some(grad_out))?;
         let y = self.create_output(x.len())?;
         self.dispatch(act, Operands::Backward { x, g: grad_out, y: &y })?;
         if self.verify() {
@@ -53,8 +66,7 @@ impl GpuActivations {
     /// # Ok::<(), gpu_activations::Error>(())
     /// ```
     pub fn forward_inplace(&self, act: Activation, x: &GpuBuffer) -> Result<(), Error> {
-        act.validate()?;
-        self.check_owner(x, "x")?;
+        self.check_operation(act, x, None)?;
         // Verification needs the input, which the operation destroys: keep a host copy.
         let before = if self.verify() { Some(self.download(x)?) } else { None };
         self.dispatch(act, Operands::InPlace { x })?;
@@ -74,8 +86,7 @@ impl GpuActivations {
         act: Activation,
         x: &GpuBuffer,
     ) -> Result<GpuBuffer, Error> {
-        act.validate()?;
-        self.check_owner(x, "x")?;
+        self.check_operation(act, x, None)?;
         let y = self.create_output(x.len())?;
         self.record(encoder, &mut Fresh, act, Operands::Forward { x, y: &y })?;
         Ok(y)
@@ -90,8 +101,7 @@ impl GpuActivations {
         x: &GpuBuffer,
         grad_out: &GpuBuffer,
     ) -> Result<GpuBuffer, Error> {
-        act.validate()?;
-        self.check_same_shape(x, grad_out, "grad_out")?;
+        self.check_operation(act, x, Some(grad_out))?;
         let y = self.create_output(x.len())?;
         self.record(encoder, &mut Fresh, act, Operands::Backward { x, g: grad_out, y: &y })?;
         Ok(y)
