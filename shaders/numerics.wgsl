@@ -39,14 +39,23 @@ fn pow2i(k: i32) -> f32 {
 // result is a normal f32; +-inf past the top; +-0 below the normal range (flush to zero, as the
 // hardware does with subnormals). Zero, inf and NaN come back unchanged.
 fn scale2(v: f32, k: i32) -> f32 {
-    // Branch-free (selects), so SIMD lanes never diverge here.
+    // Branch-free (selects), so SIMD lanes never diverge here. Where the new exponent e + k is
+    // in [1, 254], adding k to the exponent field (wrapping u32 arithmetic) is the result.
     let b = bitcast<u32>(v);
     let sign = b & 0x80000000u;
     let e = i32((b >> 23u) & 0xffu);
-    let n = e + clamp(k, -600, 600);
-    let scaled = bitcast<f32>((b & 0x807fffffu) | (u32(clamp(n, 1, 254)) << 23u));
-    let r = select(select(scaled, bitcast<f32>(sign), n <= 0), bitcast<f32>(sign | 0x7f800000u), n >= 255);
-    return select(r, select(v, bitcast<f32>(sign), e == 0), e == 0 || e == 255);
+    let n = e + k;
+    let r = select(bitcast<f32>(sign | 0x7f800000u), bitcast<f32>(b + (u32(k) << 23u)), n < 255);
+    return select(select(bitcast<f32>(sign), r, n > 0 && e != 0), v, e == 255);
+}
+
+// m * 2^k for m in [0.5, 2) (the mantissa of an exp): the exponent-field sum of scale2 without
+// its cases for zero, inf and NaN, which such an m never is.
+fn scale_mantissa(m: f32, k: i32) -> f32 {
+    let b = bitcast<u32>(m);
+    let n = i32(b >> 23u) + k;
+    let r = select(inf_f32(), bitcast<f32>(b + (u32(k) << 23u)), n < 255);
+    return select(0.0, r, n > 0);
 }
 
 // e^r - 1 for |r| <= ln2/2: Taylor series to degree 8 (truncation below 0.02 ULP).
@@ -200,20 +209,21 @@ fn is_inf(x: f32) -> bool {
 
 // e^x, within about 1 ULP over the whole range; +inf above ln(f32::MAX), 0 below underflow.
 fn exp_acc(x: f32) -> f32 {
-    let p = exp_parts(clamp(x, EXP_UNDERFLOW, EXP_OVERFLOW));
-    let v = scale2(p.m, p.k);
-    return select(select(v, 0.0, x < EXP_UNDERFLOW), inf_f32(), x > EXP_OVERFLOW);
+    let red = reduce_ln2(clamp(x, EXP_UNDERFLOW, EXP_OVERFLOW));
+    let v = scale_mantissa(1.0 + expm1_reduced(red.m), red.k);
+    return select(v, inf_f32(), x > EXP_OVERFLOW);
 }
 
-// e^x - 1 with full relative accuracy near 0. Branch-free: for |x| <= ln2/2 the reduction gives
-// k = 0 and r = x exactly, so 2^k (e^r - 1) + (2^k - 1) is e^r - 1 itself.
+// e^x - 1 with full relative accuracy near 0, over the whole range, from one reduction
+// x = k ln2 + r: 2^k (e^r - 1) + (2^k - 1), which for |x| <= ln2/2 (k = 0, r = x exactly) is
+// e^r - 1 itself. Past 24 the -1 is below half an ULP and e^x is scaled as in exp_acc; below
+// -17.5 e^x is below half an ULP of 1.
 fn expm1_acc(x: f32) -> f32 {
-    let red = reduce_ln2(clamp(x, -17.5, 24.0));
+    let red = reduce_ln2(clamp(x, -17.5, EXP_OVERFLOW));
     let e = expm1_reduced(red.m);
-    let t = pow2i(red.k);
-    let v = t * e + (t - 1.0);
-    // Past 24 the -1 is below half an ULP; below -17.5 e^x is below half an ULP of 1.
-    return select(select(v, -1.0, x < -17.5), exp_acc(x), x > 24.0);
+    let t = pow2i(min(red.k, 35));
+    let v = select(t * e + (t - 1.0), scale_mantissa(1.0 + e, red.k), x > 24.0);
+    return select(select(v, -1.0, x < -17.5), inf_f32(), x > EXP_OVERFLOW);
 }
 
 // ln(1 + t) for t > -1 with full relative accuracy near 0: 2 atanh(t / (2 + t)).
@@ -244,8 +254,7 @@ fn sigmoid_neg_parts(x: f32) -> Parts {
 // 1 / (1 + e^-x) without overflow.
 fn sigmoid_acc(x: f32) -> f32 {
     let e = exp_acc(-abs(x));
-    let d = 1.0 + e;
-    return select(e / d, 1.0 / d, x >= 0.0);
+    return select(e, 1.0, x >= 0.0) / (1.0 + e);
 }
 
 // tanh(x): an odd polynomial near 0 (where the builtin is 1 % off), (1 - e)/(1 + e) beyond.
