@@ -162,13 +162,19 @@ fn main() {
         let copy_gbs = 2.0 * bytes as f64 / copy / 1e9;
         copy_line += &format!(" {:>9.1} GB/s |", copy_gbs);
         for (a, act) in acts.iter().enumerate() {
+            // Each run drops the previous output first, so the pool hands it back: like the
+            // copy's destination, the output is memory already in use (a fresh allocation
+            // would time the zero-fill of new pages, not the kernel).
             let mut keep: Vec<GpuBuffer> = Vec::new();
-            let t = timer
-                .median(reps, &mut |enc| keep.push(gpu.encode_forward(enc, *act, &x).unwrap()));
+            let t = timer.median(reps, &mut |enc| {
+                keep.clear();
+                keep.push(gpu.encode_forward(enc, *act, &x).unwrap())
+            });
             let gbs = 2.0 * bytes as f64 / t / 1e9;
             results[2 * a].push((gbs, gbs / copy_gbs));
             keep.clear();
             let t = timer.median(reps, &mut |enc| {
+                keep.clear();
                 keep.push(gpu.encode_backward(enc, *act, &x, &g).unwrap())
             });
             let gbs = 3.0 * bytes as f64 / t / 1e9;

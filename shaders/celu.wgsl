@@ -3,7 +3,7 @@
 // alpha = params.p.x
 fn act_f(x: f32) -> f32 {
     let alpha = params.p.x;
-    return select(alpha * expm1_acc(x / alpha), x, x > 0.0);
+    return select(alpha * expm1_nonpos(x / alpha), x, x > 0.0);
 }
 
 fn act_df(x: f32) -> Parts {

@@ -1,6 +1,6 @@
 // f(x) = x for x > 0, alpha (e^x - 1) otherwise (negative branch at 0).  alpha = params.p.x
 fn act_f(x: f32) -> f32 {
-    return select(params.p.x * expm1_acc(x), x, x > 0.0);
+    return select(params.p.x * expm1_nonpos(x), x, x > 0.0);
 }
 
 fn act_df(x: f32) -> Parts {

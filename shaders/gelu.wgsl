@@ -85,7 +85,7 @@ fn act_df(x: f32) -> Parts {
     let a = abs(x);
     if (a <= 1.0) {
         let z = x * x;
-        return plain((0.5 + x * gelu_phi_poly(z)) + x * (INV_SQRT_2PI * exp_acc(-0.5 * z)));
+        return plain((0.5 + x * gelu_phi_poly(z)) + x * (INV_SQRT_2PI * exp_nonpos(-0.5 * z)));
     }
     let ph = half_square_exp_parts(a);
     if (ph.m == 0.0) {

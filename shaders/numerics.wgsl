@@ -77,15 +77,15 @@ fn plain(m: f32) -> Parts {
 }
 
 // g * (m * 2^k) with one rounding wherever the true product is a normal f32, even when m * 2^k
-// alone would underflow or overflow.
+// alone would underflow or overflow. With m = f * 2^e, g * f is the one rounding and the
+// scaling by 2^(k + e) is exact; f is taken in [0.5, 1) when |g| >= 1 (so g * f cannot
+// overflow) and in [1, 2) otherwise (so it cannot underflow). One path, no branches.
 fn times_parts(g: f32, d: Parts) -> f32 {
-    if (abs(d.k) <= 60) {
-        return g * scale2(d.m, d.k);
-    }
     let b = bitcast<u32>(d.m);
-    let e = i32((b >> 23u) & 0xffu) - 126;             // d.m = f * 2^e
-    let f = bitcast<f32>((b & 0x807fffffu) | 0x3f000000u); // f in [0.5, 1)
-    return scale2(g, d.k + e) * f;
+    let small = abs(g) < 1.0;
+    let e = i32((b >> 23u) & 0xffu) - select(126, 127, small);
+    let f = bitcast<f32>((b & 0x807fffffu) | select(0x3f000000u, 0x3f800000u, small));
+    return scale2(g * f, d.k + e);
 }
 
 // x = k ln2 + r with |r| <= ln2/2 (Cody-Waite, valid for |x| < 2^9).
@@ -121,6 +121,15 @@ fn exp_sum_parts(hi: f32, lo: f32) -> Parts {
     let kf = round(hi * LOG2E);
     let r = ((hi - kf * LN2_HI) - kf * LN2_LO) + lo;
     return Parts(1.0 + expm1_reduced(r), i32(kf));
+}
+
+// e^(hi + lo) for hi <= 0 as a plain f32 (0 below the normal range), the cheap form of
+// exp_sum_parts where neither the tokens nor an overflow can be needed.
+fn exp_sum_nonpos(hi: f32, lo: f32) -> f32 {
+    let h = clamp(hi, EXP_UNDERFLOW, 0.0);
+    let kf = round(h * LOG2E);
+    let r = ((h - kf * LN2_HI) - kf * LN2_LO) + select(lo, 0.0, hi < EXP_UNDERFLOW);
+    return (1.0 + expm1_reduced(r)) * pow2i(max(i32(kf), -127));
 }
 
 // e^(h1 + h2 + lo) as parts, for an argument carried as two large exact terms and a small one:
@@ -214,6 +223,21 @@ fn exp_acc(x: f32) -> f32 {
     return select(v, inf_f32(), x > EXP_OVERFLOW);
 }
 
+// e^x for x <= 0, the cheap form of exp_acc where no overflow can happen: 2^k is built
+// directly (0 for k < -126, where the result is below the normal range and may flush).
+fn exp_nonpos(x: f32) -> f32 {
+    let red = reduce_ln2(clamp(x, EXP_UNDERFLOW, 0.0));
+    return (1.0 + expm1_reduced(red.m)) * pow2i(max(red.k, -127));
+}
+
+// e^x - 1 for x <= 0 (the negative branch of ELU and its relatives), as in expm1_acc without
+// its overflowing side. Positive x give e^0 - 1 = 0.
+fn expm1_nonpos(x: f32) -> f32 {
+    let red = reduce_ln2(clamp(x, -17.5, 0.0));
+    let t = pow2i(red.k);
+    return select(t * expm1_reduced(red.m) + (t - 1.0), -1.0, x < -17.5);
+}
+
 // e^x - 1 with full relative accuracy near 0, over the whole range, from one reduction
 // x = k ln2 + r: 2^k (e^r - 1) + (2^k - 1), which for |x| <= ln2/2 (k = 0, r = x exactly) is
 // e^r - 1 itself. Past 24 the -1 is below half an ULP and e^x is scaled as in exp_acc; below
@@ -226,11 +250,9 @@ fn expm1_acc(x: f32) -> f32 {
     return select(select(v, -1.0, x < -17.5), inf_f32(), x > EXP_OVERFLOW);
 }
 
-// ln(1 + t) for t > -1 with full relative accuracy near 0: 2 atanh(t / (2 + t)).
-fn log1p_acc(t: f32) -> f32 {
-    if (t > 1.0 || t < -0.5) {
-        return log(1.0 + t); // 1 + t is exact below -0.5; above 1 its rounding costs < 1 ULP
-    }
+// ln(1 + t) for t in [-0.5, 1] with full relative accuracy near 0: 2 atanh(t / (2 + t)), the
+// series in s = t / (2 + t), |s| <= 1/3.
+fn log1p_unit(t: f32) -> f32 {
     let s = t / (2.0 + t);
     let z = s * s;
     let q = z * (0.33333333333 + z * (0.2 + z * (0.14285714286 + z * (0.11111111111
@@ -238,10 +260,16 @@ fn log1p_acc(t: f32) -> f32 {
     return 2.0 * s + (2.0 * s) * q;
 }
 
+// ln(1 + t) for t > -1 with full relative accuracy near 0.
+fn log1p_acc(t: f32) -> f32 {
+    // 1 + t is exact below -0.5; above 1 its rounding costs < 1 ULP
+    return select(log1p_unit(t), log(1.0 + t), t > 1.0 || t < -0.5);
+}
+
 // e / (1 + e)^2 for e = e^-|x|, the logistic slope, as parts so it stays exact where tiny.
 fn logistic_slope(x: f32) -> Parts {
     let p = exp_parts(-abs(x));
-    let d = 1.0 + scale2(p.m, p.k);
+    let d = 1.0 + p.m * pow2i(max(p.k, -127)); // k <= 0: 1 + e, where e below 2^-126 adds nothing
     return Parts(p.m / (d * d), p.k);
 }
 
@@ -253,7 +281,7 @@ fn sigmoid_neg_parts(x: f32) -> Parts {
 
 // 1 / (1 + e^-x) without overflow.
 fn sigmoid_acc(x: f32) -> f32 {
-    let e = exp_acc(-abs(x));
+    let e = exp_nonpos(-abs(x));
     return select(e, 1.0, x >= 0.0) / (1.0 + e);
 }
 
@@ -269,7 +297,7 @@ fn tanh_acc(x: f32) -> f32 {
             + u * (-1.7846491573436651e-07 + u * 2.7087464715691567e-08))))));
         return x + x * z * p;
     }
-    let e = exp_acc(-2.0 * a);
+    let e = exp_nonpos(-2.0 * a);
     let t = (1.0 - e) / (1.0 + e);
     return select(-t, t, x >= 0.0);
 }

@@ -3,7 +3,7 @@ const SELU_SCALE: f32 = 1.0507009873554805;
 const SELU_SCALE_ALPHA: f32 = 1.7580993408473766; // scale * alpha
 
 fn act_f(x: f32) -> f32 {
-    return select(SELU_SCALE_ALPHA * expm1_acc(x), SELU_SCALE * x, x > 0.0);
+    return select(SELU_SCALE_ALPHA * expm1_nonpos(x), SELU_SCALE * x, x > 0.0);
 }
 
 fn act_df(x: f32) -> Parts {

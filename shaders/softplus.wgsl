@@ -13,20 +13,19 @@ fn act_f(x: f32) -> f32 {
     let beta = params.p.x;
     let z = beta_x(x);
     let s = select(1.0, -1.0, z.x > 0.0); // e^-|z| = e^(s z)
-    let p = exp_sum_parts(s * z.x, s * z.y);
-    let y = (max(beta * x, 0.0) + log1p_acc(scale2(p.m, p.k))) / beta;
+    let y = (max(beta * x, 0.0) + log1p_unit(exp_sum_nonpos(s * z.x, s * z.y))) / beta;
     return select(y, x, beta * x > params.p.y);
 }
 
+// sigmoid(z) from e = e^-|z|: e / (1 + e) for z < 0, kept as parts so it stays exact where
+// tiny, and 1 / (1 + e) otherwise; one exponential and one division either way.
 fn act_df(x: f32) -> Parts {
     let beta = params.p.x;
-    if (beta * x > params.p.y) {
-        return plain(1.0);
-    }
     let z = beta_x(x);
-    if (z.x < 0.0) {
-        let p = exp_sum_parts(z.x, z.y); // sigmoid(z) = e^z / (1 + e^z)
-        return Parts(p.m / (1.0 + scale2(p.m, p.k)), p.k);
-    }
-    return plain(sigmoid_acc(z.x + z.y));
+    let neg = z.x < 0.0;
+    let s = select(-1.0, 1.0, neg);
+    let p = exp_sum_parts(s * z.x, s * z.y);
+    let d = 1.0 + p.m * pow2i(max(p.k, -127)); // k <= 0: e below 2^-126 adds nothing to 1
+    let above = beta * x > params.p.y;
+    return Parts(select(select(1.0, p.m, neg) / d, 1.0, above), select(select(0, p.k, neg), 0, above));
 }

@@ -12,7 +12,7 @@ fn act_f(x: f32) -> f32 {
             + u * 1.1801973442970848e-07))))))));
         return (x * z) * p;
     }
-    let e = exp_acc(-2.0 * a);
+    let e = exp_nonpos(-2.0 * a);
     let r = (a - 1.0) + 2.0 * e / (1.0 + e);
     return select(-r, r, x >= 0.0);
 }
