@@ -5,8 +5,5 @@ fn act_f(x: f32) -> f32 {
 }
 
 fn act_df(x: f32) -> Parts {
-    if (abs(x) < 1.099511627776e12) {
-        return plain(1.0 / (1.0 + x * x));
-    }
-    return recip_square_parts(x);
+    return recip_or_square_parts(1.0 + x * x, x);
 }

@@ -5,8 +5,5 @@ fn act_f(x: f32) -> f32 {
 
 fn act_df(x: f32) -> Parts {
     let d = 1.0 + abs(x);
-    if (abs(x) < 1.099511627776e12) {
-        return plain(1.0 / (d * d));
-    }
-    return recip_square_parts(x);
+    return recip_or_square_parts(d * d, x);
 }

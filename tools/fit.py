@@ -87,7 +87,7 @@ if __name__ == "__main__":
            if z > 0 else -mp.mpf(1) / 3, mp.mpf(0), mp.mpf("0.390625"), 7)
     # atan on the reduced range |t| <= 7/16: atan(t) = t - t z Q(z), z = t^2, Q fitted.
     report("atan Q(z)", lambda z: (mp.sqrt(z) - mp.atan(mp.sqrt(z))) / mp.sqrt(z) ** 3
-           if z > 0 else mp.mpf(1) / 3, mp.mpf(0), (mp.mpf(7) / 16) ** 2, 8)
+           if z > 0 else mp.mpf(1) / 3, mp.mpf(0), (mp.mpf(7) / 16) ** 2, 5)
     # GELU, |x| <= 1: Phi(x) = 1/2 + x P(x^2), fitted in z = x^2 in [0, 1].
     report("gelu Phi P(z)", lambda z: (mp.ncdf(mp.sqrt(z)) - mp.mpf(1) / 2) / mp.sqrt(z)
            if z > 0 else 1 / mp.sqrt(2 * mp.pi), 0, 1, 8)
