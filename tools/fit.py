@@ -84,7 +84,7 @@ if __name__ == "__main__":
            if z > 0 else mp.mpf(1) / 3, 0, 1, 9)
     # tanh near 0: tanh(x) = x + x z P(z) for |x| < 0.625, z = x^2, P fitted.
     report("tanh P(z)", lambda z: (mp.tanh(mp.sqrt(z)) - mp.sqrt(z)) / mp.sqrt(z) ** 3
-           if z > 0 else -mp.mpf(1) / 3, mp.mpf(0), mp.mpf("0.390625"), 7)
+           if z > 0 else -mp.mpf(1) / 3, mp.mpf(0), mp.mpf("0.390625"), 5)
     # atan on the reduced range |t| <= 7/16: atan(t) = t - t z Q(z), z = t^2, Q fitted.
     report("atan Q(z)", lambda z: (mp.sqrt(z) - mp.atan(mp.sqrt(z))) / mp.sqrt(z) ** 3
            if z > 0 else mp.mpf(1) / 3, mp.mpf(0), (mp.mpf(7) / 16) ** 2, 5)
