@@ -1,8 +1,8 @@
 // f(x) = x for x > 0, alpha (e^(x/alpha) - 1) otherwise; f'(x) = 1 for x > 0, e^(x/alpha)
 // otherwise, with x/alpha carried as an exact sum so the exponential keeps full accuracy.
-// alpha = params.p.x
+// alpha = act_params().x
 fn act_f(x: f32) -> f32 {
-    let alpha = params.p.x;
+    let alpha = act_params().x;
     return select(alpha * expm1_nonpos(x / alpha), x, x > 0.0);
 }
 
@@ -10,6 +10,6 @@ fn act_df(x: f32) -> Parts {
     if (x > 0.0) {
         return plain(1.0);
     }
-    let z = div_exact(x, params.p.x);
+    let z = div_exact(x, act_params().x);
     return exp_sum_parts(z.x, z.y);
 }

@@ -1,6 +1,6 @@
-// f(x) = x for x > 0, alpha (e^x - 1) otherwise (negative branch at 0).  alpha = params.p.x
+// f(x) = x for x > 0, alpha (e^x - 1) otherwise (negative branch at 0).  alpha = act_params().x
 fn act_f(x: f32) -> f32 {
-    return select(params.p.x * expm1_nonpos(x), x, x > 0.0);
+    return select(act_params().x * expm1_nonpos(x), x, x > 0.0);
 }
 
 fn act_df(x: f32) -> Parts {
@@ -8,5 +8,5 @@ fn act_df(x: f32) -> Parts {
         return plain(1.0);
     }
     let e = exp_parts(x);
-    return Parts(params.p.x * e.m, e.k);
+    return Parts(act_params().x * e.m, e.k);
 }

@@ -15,6 +15,22 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
+
+// The activation's parameters. A pipeline built for the PyTorch defaults has them compiled in
+// (BAKED, P0..P3 set when the pipeline is created), so the compiler folds them into the
+// arithmetic; the generic pipeline reads them from params.p.
+override BAKED: bool = false;
+override P0: f32 = 0.0;
+override P1: f32 = 0.0;
+override P2: f32 = 0.0;
+override P3: f32 = 0.0;
+
+fn act_params() -> vec4<f32> {
+    if (BAKED) {
+        return vec4<f32>(P0, P1, P2, P3);
+    }
+    return params.p;
+}
 @group(0) @binding(1) var<storage, read> xs: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> ys: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read> gs: array<vec4<f32>>;

@@ -85,7 +85,8 @@ fn times_parts(g: f32, d: Parts) -> f32 {
     let small = abs(g) < 1.0;
     let e = i32((b >> 23u) & 0xffu) - select(126, 127, small);
     let f = bitcast<f32>((b & 0x807fffffu) | select(0x3f000000u, 0x3f800000u, small));
-    return scale2(g * f, d.k + e);
+    // k = 0 (every plain() derivative, where the compiler folds this select away): g * m.
+    return select(scale2(g * f, d.k + e), g * d.m, d.k == 0);
 }
 
 // x = k ln2 + r with |r| <= ln2/2 (Cody-Waite, valid for |x| < 2^9).
@@ -287,19 +288,19 @@ fn sigmoid_acc(x: f32) -> f32 {
 
 // tanh(x): an odd polynomial near 0 (where the builtin is 1 % off), (1 - e)/(1 + e) beyond.
 fn tanh_acc(x: f32) -> f32 {
-    let a = abs(x);
-    if (a < 0.625) {
-        // tanh(x) = x + x z P(z), z = x^2, P fitted by tools/fit.py on z < 0.625^2 (degree 5:
-        // P's own error, 0.58 ULP, reaches tanh scaled by z |P(z)| <= 0.12)
-        let z = x * x;
-        let u = z * 5.12 - 1.0;
-        let p = -0.30919939279556274 + u * (0.022366104647517204 + u * (-0.0016382046742364764
-            + u * (0.00012015000538667664 + u * (-8.828279533190653e-06 + u * 6.420402769435896e-07))));
-        return x + x * z * p;
-    }
-    let e = exp_nonpos(-2.0 * a);
+    // Both forms are evaluated (SIMD lanes would run both sides of a branch anyway) and the
+    // result chosen by a select.
+    // Near 0: tanh(x) = x + x z P(z), z = x^2, P fitted by tools/fit.py on z < 0.625^2 (degree
+    // 5: P's own error, 0.58 ULP, reaches tanh scaled by z |P(z)| <= 0.12).
+    let z = x * x;
+    let u = z * 5.12 - 1.0;
+    let p = -0.30919939279556274 + u * (0.022366104647517204 + u * (-0.0016382046742364764
+        + u * (0.00012015000538667664 + u * (-8.828279533190653e-06 + u * 6.420402769435896e-07))));
+    let near = x + x * z * p;
+    // Beyond: (1 - e) / (1 + e) with e = e^-2|x|.
+    let e = exp_nonpos(-2.0 * abs(x));
     let t = (1.0 - e) / (1.0 + e);
-    return select(-t, t, x >= 0.0);
+    return select(select(-t, t, x >= 0.0), near, abs(x) < 0.625);
 }
 
 // atan(x): reduce |x| to |t| <= 7/16 around 0, 1/2, 1, 3/2 or infinity.

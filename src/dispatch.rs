@@ -113,8 +113,7 @@ impl GpuActivations {
         if ops.input().is_empty() {
             return Ok(());
         }
-        let pipe =
-            self.pipelines.get(&self.device, Key::Elementwise(act.index(), ops.direction()))?;
+        let pipe = self.pipelines.get(&self.device, Key::elementwise(act, ops.direction()))?;
         let chunk4 = self.chunk_len4();
         let max_dim = self.limits.max_compute_workgroups_per_dimension;
         pass.set_pipeline(&pipe.pipeline);
@@ -186,7 +185,7 @@ impl GpuActivations {
             (Direction::ForwardMulti, MULTI_FORWARD)
         };
         debug_assert!(!segments.is_empty() && segments.len() <= cap);
-        let pipe = self.pipelines.get(&self.device, Key::Elementwise(act.index(), dir))?;
+        let pipe = self.pipelines.get(&self.device, Key::elementwise(act, dir))?;
         let (wg, per) = crate::pipeline::tile();
         let first = segments[0].2;
         let (last_x, _, last_at) = segments[segments.len() - 1];

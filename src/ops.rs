@@ -108,13 +108,19 @@ impl GpuActivations {
     }
 
     /// Compiles every pipeline now (each activation's forward, backward and in-place kernels,
-    /// PReLU's and the softmax family's), so that no later call pays for compilation.
+    /// for parameterized activations both the variant with the default parameters compiled in
+    /// and the generic one; PReLU's and the softmax family's), so that no later call pays for
+    /// compilation.
     pub fn warm_up(&self) -> Result<(), Error> {
         let multi = self.multi_supported();
         for act in Activation::ALL {
             for dir in Direction::ALL {
                 if multi || !matches!(dir, Direction::ForwardMulti | Direction::BackwardMulti) {
-                    self.pipelines.get(&self.device, Key::Elementwise(act.index(), dir))?;
+                    let key = Key::elementwise(*act, dir);
+                    self.pipelines.get(&self.device, key)?;
+                    if let Key::Elementwise(index, dir, true) = key {
+                        self.pipelines.get(&self.device, Key::Elementwise(index, dir, false))?;
+                    }
                 }
             }
         }

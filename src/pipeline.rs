@@ -124,10 +124,25 @@ impl Special {
 /// What a cached pipeline computes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Key {
-    /// An activation from the table, one direction.
-    Elementwise(usize, Direction),
+    /// An activation from the table, one direction; `true` for the variant with the default
+    /// parameters compiled in.
+    Elementwise(usize, Direction, bool),
     /// A non-elementwise kernel.
     Special(Special),
+}
+
+impl Key {
+    /// The elementwise pipeline that runs `act` in direction `dir`: where its parameters are
+    /// PyTorch's defaults (bit for bit), the variant with them compiled in, which the shader
+    /// compiler folds into the arithmetic (softplus with beta = 1 skips its exact product and
+    /// its division, for one); otherwise the generic variant, which reads them at run time.
+    pub(crate) fn elementwise(act: Activation, dir: Direction) -> Key {
+        let index = act.index();
+        let bits = |p: [f32; 4]| p.map(f32::to_bits);
+        let baked = !act.param_names().is_empty()
+            && bits(act.params()) == bits(Activation::ALL[index].params());
+        Key::Elementwise(index, dir, baked)
+    }
 }
 
 /// Pipelines compiled on first use and kept for the life of the `GpuActivations`.
@@ -142,7 +157,9 @@ impl PipelineCache {
             return Ok(p.clone());
         }
         let built = Arc::new(match key {
-            Key::Elementwise(index, dir) => build(device, Activation::ALL[index], dir)?,
+            Key::Elementwise(index, dir, baked) => {
+                build(device, Activation::ALL[index], dir, baked)?
+            }
             Key::Special(k) => build_special(device, k)?,
         });
         let mut map = self.map.lock().expect("pipeline cache poisoned");
@@ -187,9 +204,23 @@ fn storage(binding: u32, read_only: bool) -> wgpu::BindGroupLayoutEntry {
     }
 }
 
-fn build(device: &wgpu::Device, act: Activation, dir: Direction) -> Result<Pipeline, Error> {
+/// The elementwise pipeline of `act` (its default parameters compiled in when `baked`) for
+/// `dir`.
+fn build(
+    device: &wgpu::Device,
+    act: Activation,
+    dir: Direction,
+    baked: bool,
+) -> Result<Pipeline, Error> {
     let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
-    let label = format!("{}_{}", act.name(), dir.entry_point());
+    let label =
+        format!("{}_{}{}", act.name(), dir.entry_point(), if baked { "_defaults" } else { "" });
+    let p = act.params().map(f64::from);
+    let constants: &[(&str, f64)] = if baked {
+        &[("BAKED", 1.0), ("P0", p[0]), ("P1", p[1]), ("P2", p[2]), ("P3", p[3])]
+    } else {
+        &[]
+    };
     let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
         label: Some(&label),
         source: wgpu::ShaderSource::Wgsl(shader_source(act).into()),
@@ -233,7 +264,7 @@ fn build(device: &wgpu::Device, act: Activation, dir: Direction) -> Result<Pipel
         layout: Some(&pipeline_layout),
         module: &module,
         entry_point: Some(dir.entry_point()),
-        compilation_options: Default::default(),
+        compilation_options: wgpu::PipelineCompilationOptions { constants, ..Default::default() },
         cache: None,
     });
     if let Some(err) = pollster::block_on(scope.pop()) {
