@@ -1,17 +1,18 @@
 //! [`Batch`]: many operations encoded into one command buffer and submitted once.
 //!
 //! Consecutive small operations of the same kind (same activation, parameters and direction)
-//! are fused: one dispatch reads up to eight inputs, each from its own buffer, and writes all
-//! the results side by side into one output slab, each result a view of its part. Software
-//! adapters pay tens of microseconds per dispatch whatever its size; this pays it once per
-//! eight operations (four for backward passes).
+//! are fused: their inputs are copied side by side into a scratch buffer and one dispatch of
+//! the ordinary kernel writes all the results into one output slab, each result a view of its
+//! part. Software adapters pay tens of microseconds per dispatch whatever its size (waking
+//! their worker threads) and little per copy; a run of a slab's worth of operations pays it
+//! once. Slabs and scratch come from the pool, and a slab goes back once every result in it is
+//! dropped.
 
 use crate::activation::Activation;
 use crate::buffer::GpuBuffer;
 use crate::dispatch::Operands;
 use crate::error::Error;
 use crate::gpu::GpuActivations;
-use crate::pipeline::{MULTI_BACKWARD, MULTI_FORWARD};
 use crate::uniforms::Arena;
 
 /// Tensors up to this many floats are fused; larger ones get a dispatch of their own.
@@ -50,11 +51,14 @@ pub struct Batch<'a> {
     group: Option<Group>,
     /// With verification on: what to check after submission (activation, x, grad_out, result).
     checks: Vec<(Activation, GpuBuffer, Option<GpuBuffer>, GpuBuffer)>,
+    /// Pooled buffers the fused runs gathered their inputs into.
+    scratch: Vec<GpuBuffer>,
 }
 
-/// The output slab fused results are placed in, filled from the start.
+/// The output slab fused results are placed in, filled from the start: a pooled buffer, back
+/// in the pool once every result in it is dropped.
 struct Slab {
-    output: wgpu::Buffer,
+    output: GpuBuffer,
     size: u64,
     cursor: u64,
 }
@@ -67,10 +71,16 @@ struct Group {
     segments: Vec<(GpuBuffer, Option<GpuBuffer>, u64)>,
 }
 
-/// A second handle on a buffer, for checking after submission (it does not return the
-/// allocation to the pool when dropped).
+/// A second handle on a tensor, held by the batch until it is submitted (a caller dropping
+/// an input early cannot hand its allocation to other work meanwhile).
 fn alias(b: &GpuBuffer) -> GpuBuffer {
-    GpuBuffer { buffer: b.buffer.clone(), offset: b.offset, len: b.len, owner: b.owner, pool: None }
+    GpuBuffer {
+        buffer: b.buffer.clone(),
+        offset: b.offset,
+        len: b.len,
+        owner: b.owner,
+        lease: b.lease.clone(),
+    }
 }
 
 impl GpuActivations {
@@ -87,18 +97,8 @@ impl GpuActivations {
             slab: None,
             group: None,
             checks: Vec::new(),
+            scratch: Vec::new(),
         }
-    }
-
-    fn slab(&self, size: u64) -> wgpu::Buffer {
-        self.device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("gpu-activations batch slab"),
-            size,
-            usage: wgpu::BufferUsages::STORAGE
-                | wgpu::BufferUsages::COPY_SRC
-                | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        })
     }
 }
 
@@ -129,17 +129,49 @@ impl Batch<'_> {
         self.gpu.record_in_pass(pass, &mut self.uniforms, act, ops)
     }
 
-    /// Records the pending fused run, a dispatch per eight (forward) or four (backward)
-    /// operations.
+    /// Records the pending fused run: its inputs (and gradients) are copied side by side into
+    /// scratch buffers, at the offsets their results take in the output slab, and one dispatch
+    /// of the ordinary kernel covers them all.
     fn flush(&mut self) -> Result<(), Error> {
         let Some(group) = self.group.take() else { return Ok(()) };
-        let output = self.slab.as_ref().expect("a run lives in a slab").output.clone();
-        let cap = if group.backward { MULTI_BACKWARD } else { MULTI_FORWARD };
-        let pass = Self::open_pass(&mut self.pass, &mut self.encoder);
-        for chunk in group.segments.chunks(cap) {
-            let segments: Vec<_> = chunk.iter().map(|(x, g, at)| (x, g.as_ref(), *at)).collect();
-            self.gpu.record_multi(pass, &mut self.uniforms, group.act, &segments, &output)?;
+        let slab = self.slab.as_ref().expect("a run lives in a slab");
+        let (output, slab_len) = (slab.output.buffer.clone(), (slab.size / 4) as usize);
+        let first = group.segments[0].2;
+        let (last, _, last_at) = &group.segments[group.segments.len() - 1];
+        let end = last_at + last.len4() * 16;
+        let xs = self.gpu.create_output(slab_len)?;
+        let gs = if group.backward { Some(self.gpu.create_output(slab_len)?) } else { None };
+        self.pass = None; // copies are recorded outside a pass
+        for (x, g, at) in &group.segments {
+            self.encoder.copy_buffer_to_buffer(&x.buffer, x.offset, &xs.buffer, *at, x.len4() * 16);
+            if let (Some(g), Some(gs)) = (g, &gs) {
+                self.encoder.copy_buffer_to_buffer(
+                    &g.buffer,
+                    g.offset,
+                    &gs.buffer,
+                    *at,
+                    g.len4() * 16,
+                );
+            }
         }
+        let view = |buffer: &wgpu::Buffer| GpuBuffer {
+            buffer: buffer.clone(),
+            offset: first,
+            len: ((end - first) / 4) as usize,
+            owner: self.gpu.id(),
+            lease: None, // the batch holds the scratch; the slab's results hold the output
+        };
+        let (x, y) = (view(&xs.buffer), view(&output));
+        let g = gs.as_ref().map(|gs| view(&gs.buffer));
+        let ops = match &g {
+            Some(g) => Operands::Backward { x: &x, g, y: &y },
+            None => Operands::Forward { x: &x, y: &y },
+        };
+        self.record_now(group.act, ops)?;
+        // Back to the pool when the batch is dropped (after its submission, which orders any
+        // later use of them after these copies).
+        self.scratch.push(xs);
+        self.scratch.extend(gs);
         Ok(())
     }
 
@@ -157,7 +189,7 @@ impl Batch<'_> {
         // An input inside the current slab (an earlier fused result) cannot be read by a
         // dispatch that writes the slab: such an operation starts a new slab.
         let room = self.slab.as_ref().is_some_and(|s| {
-            let inside = |b: &GpuBuffer| b.buffer == s.output;
+            let inside = |b: &GpuBuffer| b.buffer == s.output.buffer;
             s.cursor + size <= s.size && !inside(x) && !g.is_some_and(inside)
         });
         let joins = room
@@ -167,7 +199,8 @@ impl Batch<'_> {
             if !room {
                 let last = self.slab.as_ref().map_or(SLAB_FIRST / 2, |s| s.size);
                 let size = (2 * last).clamp(SLAB_FIRST, SLAB_MAX).max(size);
-                self.slab = Some(Slab { output: self.gpu.slab(size), size, cursor: 0 });
+                let output = self.gpu.create_output((size / 4) as usize)?;
+                self.slab = Some(Slab { output, size, cursor: 0 });
             }
             self.group = Some(Group { act, backward: g.is_some(), segments: Vec::new() });
         }
@@ -177,18 +210,18 @@ impl Batch<'_> {
         grp.segments.push((alias(x), g.map(alias), at));
         slab.cursor += size;
         Ok(GpuBuffer {
-            buffer: slab.output.clone(),
+            buffer: slab.output.buffer.clone(),
             offset: at,
             len: x.len(),
             owner: self.gpu.id(),
-            pool: None,
+            lease: slab.output.lease.clone(),
         })
     }
 
     /// Records `f(x)` into a new buffer.
     pub fn forward(&mut self, act: Activation, x: &GpuBuffer) -> Result<GpuBuffer, Error> {
         self.gpu.check_operation(act, x, None)?;
-        let y = if self.gpu.multi_supported() && !x.is_empty() && x.len() <= FUSE_MAX {
+        let y = if !x.is_empty() && x.len() <= FUSE_MAX {
             self.fuse(act, x, None)?
         } else {
             let y = self.gpu.create_output(x.len())?;
@@ -210,7 +243,7 @@ impl Batch<'_> {
         grad_out: &GpuBuffer,
     ) -> Result<GpuBuffer, Error> {
         self.gpu.check_operation(act, x, Some(grad_out))?;
-        let y = if self.gpu.multi_supported() && !x.is_empty() && x.len() <= FUSE_MAX {
+        let y = if !x.is_empty() && x.len() <= FUSE_MAX {
             self.fuse(act, x, Some(grad_out))?
         } else {
             let y = self.gpu.create_output(x.len())?;

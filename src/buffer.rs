@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::pool::Pool;
+use crate::pool::Lease;
 
 /// A tensor of f32 living on the device, made by [`GpuActivations::upload`](crate::GpuActivations::upload)
 /// or returned by an operation. It remembers which [`GpuActivations`](crate::GpuActivations) made
@@ -17,21 +17,14 @@ pub struct GpuBuffer {
     pub(crate) offset: u64,
     pub(crate) len: usize,
     pub(crate) owner: u64,
-    /// Where the allocation goes back when the buffer is dropped.
-    pub(crate) pool: Option<Arc<Pool>>,
+    /// The pooled allocation this tensor lives in, returned to the pool when its last holder
+    /// is dropped; `None` for handles that do not own their allocation.
+    pub(crate) lease: Option<Arc<Lease>>,
 }
 
 impl std::fmt::Debug for GpuBuffer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GpuBuffer").field("len", &self.len).field("owner", &self.owner).finish()
-    }
-}
-
-impl Drop for GpuBuffer {
-    fn drop(&mut self) {
-        if let Some(pool) = self.pool.take() {
-            pool.put(self.buffer.clone());
-        }
     }
 }
 

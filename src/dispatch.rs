@@ -5,7 +5,7 @@ use crate::activation::Activation;
 use crate::buffer::GpuBuffer;
 use crate::error::Error;
 use crate::gpu::GpuActivations;
-use crate::pipeline::{Direction, Key, MULTI_BACKWARD, MULTI_FORWARD};
+use crate::pipeline::{Direction, Key};
 use crate::uniforms::{BLOCK, Uniforms};
 
 /// The uniform block of kernel.wgsl.
@@ -159,91 +159,6 @@ impl GpuActivations {
             pass.dispatch_workgroups(gx, gy, 1);
             start += n4;
         }
-        Ok(())
-    }
-
-    /// Whether the device binds enough storage buffers for the fused batch kernels.
-    pub(crate) fn multi_supported(&self) -> bool {
-        self.limits.max_storage_buffers_per_shader_stage as usize > MULTI_FORWARD
-    }
-
-    /// Records one dispatch of the fused kernel over `segments` (at most [`MULTI_FORWARD`]
-    /// forward or [`MULTI_BACKWARD`] backward ones): each reads its own `x` (and `g`) and writes
-    /// `out` at its byte offset `at`, which rise and are aligned for binding.
-    pub(crate) fn record_multi(
-        &self,
-        pass: &mut wgpu::ComputePass<'_>,
-        uniforms: &mut dyn Uniforms,
-        act: Activation,
-        segments: &[(&GpuBuffer, Option<&GpuBuffer>, u64)],
-        out: &wgpu::Buffer,
-    ) -> Result<(), Error> {
-        let backward = segments[0].1.is_some();
-        let (dir, cap) = if backward {
-            (Direction::BackwardMulti, MULTI_BACKWARD)
-        } else {
-            (Direction::ForwardMulti, MULTI_FORWARD)
-        };
-        debug_assert!(!segments.is_empty() && segments.len() <= cap);
-        let pipe = self.pipelines.get(&self.device, Key::elementwise(act, dir))?;
-        let (wg, per) = crate::pipeline::tile();
-        let first = segments[0].2;
-        let (last_x, _, last_at) = segments[segments.len() - 1];
-        let out_size = last_at + last_x.len4() * 16 - first;
-        let mut starts = [0u32; 8];
-        let mut lens = [0u32; 8];
-        let mut tiles = 1;
-        for (k, (x, _, at)) in segments.iter().enumerate() {
-            starts[k] = ((at - first) / 16) as u32;
-            lens[k] = x.len4() as u32;
-            tiles = tiles.max(x.len4().div_ceil(wg * per));
-        }
-        let params = Params { n4: 0, row: 0, zero: 0, pad: 0, p: act.params() };
-        let (pbuf, poff) = uniforms.slot(&self.device, &self.queue, bytemuck::bytes_of(&params));
-        let block: Vec<u8> = bytemuck::cast_slice(&starts)
-            .iter()
-            .chain(bytemuck::cast_slice::<u32, u8>(&lens))
-            .copied()
-            .collect();
-        let (mbuf, moff) = uniforms.slot(&self.device, &self.queue, &block);
-        let uniform = |buffer, offset, size| {
-            wgpu::BindingResource::Buffer(wgpu::BufferBinding {
-                buffer,
-                offset,
-                size: std::num::NonZeroU64::new(size),
-            })
-        };
-        let mut entries = vec![
-            wgpu::BindGroupEntry { binding: 0, resource: uniform(&pbuf, poff, BLOCK) },
-            wgpu::BindGroupEntry { binding: 4, resource: uniform(&mbuf, moff, 64) },
-            wgpu::BindGroupEntry {
-                binding: 2,
-                resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
-                    buffer: out,
-                    offset: first,
-                    size: std::num::NonZeroU64::new(out_size),
-                }),
-            },
-        ];
-        // Unused slots repeat the last segment's buffers (they are never read).
-        let seg = |k: usize| segments[k.min(segments.len() - 1)];
-        for k in 0..cap {
-            entries
-                .push(wgpu::BindGroupEntry { binding: 5 + k as u32, resource: seg(k).0.binding() });
-            if backward {
-                let g = seg(k).1.expect("backward segments have a gradient");
-                entries
-                    .push(wgpu::BindGroupEntry { binding: 13 + k as u32, resource: g.binding() });
-            }
-        }
-        let bind_group = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some(act.name()),
-            layout: &pipe.layout,
-            entries: &entries,
-        });
-        pass.set_pipeline(&pipe.pipeline);
-        pass.set_bind_group(0, &bind_group, &[]);
-        pass.dispatch_workgroups(tiles as u32, segments.len() as u32, 1);
         Ok(())
     }
 

@@ -7,7 +7,7 @@ use crate::buffer::{GpuBuffer, padded_len4};
 use crate::error::Error;
 use crate::options::Options;
 use crate::pipeline::PipelineCache;
-use crate::pool::Pool;
+use crate::pool::{Lease, Pool};
 use crate::uniforms::Ring;
 
 /// Distinguishes the buffers of one `GpuActivations` from another's.
@@ -188,7 +188,14 @@ impl GpuActivations {
             Some(b) => b,
             None => self.create_storage(len, false)?,
         };
-        Ok(GpuBuffer { buffer, offset: 0, len, owner: self.id, pool: Some(self.pool.clone()) })
+        Ok(self.leased(buffer, len))
+    }
+
+    /// A tensor of `len` floats in `buffer`, which goes back to the pool when the tensor (and
+    /// every view sharing its lease) is dropped.
+    pub(crate) fn leased(&self, buffer: wgpu::Buffer, len: usize) -> GpuBuffer {
+        let lease = Arc::new(Lease { buffer: buffer.clone(), pool: self.pool.clone() });
+        GpuBuffer { buffer, offset: 0, len, owner: self.id, lease: Some(lease) }
     }
 
     /// Frees the device buffers kept for reuse (they are kept up to 1 GiB).

@@ -80,6 +80,10 @@ impl GpuActivations {
     /// Records `f(x)` into the caller's `encoder` (for applications that own a frame's
     /// encoder); the result is valid once that encoder's commands are submitted on this
     /// instance's queue. Verification does not apply: nothing has run yet.
+    ///
+    /// Keep `x` and the result alive until the encoder is submitted: a tensor dropped earlier
+    /// hands its memory back to this instance's pool, where an operation submitted in the
+    /// meantime may take it.
     pub fn encode_forward(
         &self,
         encoder: &mut wgpu::CommandEncoder,
@@ -112,15 +116,12 @@ impl GpuActivations {
     /// and the generic one; PReLU's and the softmax family's), so that no later call pays for
     /// compilation.
     pub fn warm_up(&self) -> Result<(), Error> {
-        let multi = self.multi_supported();
         for act in Activation::ALL {
             for dir in Direction::ALL {
-                if multi || !matches!(dir, Direction::ForwardMulti | Direction::BackwardMulti) {
-                    let key = Key::elementwise(*act, dir);
-                    self.pipelines.get(&self.device, key)?;
-                    if let Key::Elementwise(index, dir, true) = key {
-                        self.pipelines.get(&self.device, Key::Elementwise(index, dir, false))?;
-                    }
+                let key = Key::elementwise(*act, dir);
+                self.pipelines.get(&self.device, key)?;
+                if let Key::Elementwise(index, dir, true) = key {
+                    self.pipelines.get(&self.device, Key::Elementwise(index, dir, false))?;
                 }
             }
         }

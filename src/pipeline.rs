@@ -17,33 +17,17 @@ pub(crate) enum Direction {
     Backward,
     /// Forward, overwriting the input.
     InPlace,
-    /// Forward over up to [`MULTI_FORWARD`] separate inputs into one output (fused batches).
-    ForwardMulti,
-    /// Backward over up to [`MULTI_BACKWARD`] separate (x, grad_out) pairs into one output.
-    BackwardMulti,
 }
 
-/// Inputs one fused forward dispatch reads (bindings in0..in7 of kernel.wgsl).
-pub(crate) const MULTI_FORWARD: usize = 8;
-/// (x, grad_out) pairs one fused backward dispatch reads (in0..in3 and gr0..gr3).
-pub(crate) const MULTI_BACKWARD: usize = 4;
-
 impl Direction {
-    pub(crate) const ALL: [Direction; 5] = [
-        Direction::Forward,
-        Direction::Backward,
-        Direction::InPlace,
-        Direction::ForwardMulti,
-        Direction::BackwardMulti,
-    ];
+    pub(crate) const ALL: [Direction; 3] =
+        [Direction::Forward, Direction::Backward, Direction::InPlace];
 
     pub(crate) fn entry_point(self) -> &'static str {
         match self {
             Direction::Forward => "forward",
             Direction::Backward => "backward",
             Direction::InPlace => "forward_inplace",
-            Direction::ForwardMulti => "forward_multi",
-            Direction::BackwardMulti => "backward_multi",
         }
     }
 }
@@ -240,15 +224,6 @@ fn build(
         Direction::Forward => entries.push(storage(1, true)),
         Direction::Backward => entries.extend([storage(1, true), storage(3, true)]),
         Direction::InPlace => {}
-        Direction::ForwardMulti => {
-            entries.push(uniform(4));
-            entries.extend((0..MULTI_FORWARD as u32).map(|k| storage(5 + k, true)));
-        }
-        Direction::BackwardMulti => {
-            entries.push(uniform(4));
-            entries.extend((0..MULTI_BACKWARD as u32).map(|k| storage(5 + k, true)));
-            entries.extend((0..MULTI_BACKWARD as u32).map(|k| storage(13 + k, true)));
-        }
     }
     let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
         label: Some(&label),

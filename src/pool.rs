@@ -2,7 +2,7 @@
 //! size takes one, so steady-state work allocates nothing (and pays no zero-fill of new memory).
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// Most bytes of free buffers the pool keeps; past that, dropped buffers are freed.
 const CAP_BYTES: u64 = 1 << 30;
@@ -36,5 +36,18 @@ impl Pool {
         let mut free = self.free.lock().unwrap_or_else(|p| p.into_inner());
         free.0.clear();
         free.1 = 0;
+    }
+}
+
+/// A pooled buffer on loan: when the last handle on it is dropped (a tensor, or every view of a
+/// batch's shared output), the buffer goes back to the pool.
+pub(crate) struct Lease {
+    pub buffer: wgpu::Buffer,
+    pub pool: Arc<Pool>,
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        self.pool.put(self.buffer.clone());
     }
 }

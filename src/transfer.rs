@@ -26,13 +26,7 @@ impl GpuActivations {
                 view.slice(..bytes.len()).copy_from_slice(bytes);
             }
             buffer.unmap();
-            return Ok(GpuBuffer {
-                buffer,
-                len: data.len(),
-                owner: self.id(),
-                pool: Some(self.pool.clone()),
-                offset: 0,
-            });
+            return Ok(self.leased(buffer, data.len()));
         }
         let out = self.create_output(data.len())?;
         self.write_into(&out, data)?;

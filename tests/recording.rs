@@ -204,19 +204,58 @@ fn fused_batch_results_are_ordinary_tensors() {
 }
 
 #[test]
-fn batches_on_a_device_with_few_storage_bindings_still_work() {
-    // WebGPU's default of 8 storage buffers per stage is too few for the fused kernel: the
-    // batch records each operation on its own, and warm_up skips the fused pipelines.
+fn batches_fuse_on_a_device_with_webgpu_default_binding_limits() {
+    // A fused run gathers its inputs by copies into one buffer, so it needs no more storage
+    // bindings than a single operation: WebGPU's default of 8 per stage is plenty.
     let small =
         common::gpu_with_limits(|l| wgpu::Limits { max_storage_buffers_per_shader_stage: 8, ..l });
     small.warm_up().unwrap();
     let xs = random_values(300, 12);
     let x = small.upload(&xs).unwrap();
+    let g = small.upload(&grads(300, 13)).unwrap();
     let mut batch = small.batch();
     let ys: Vec<_> =
         (0..5).map(|_| batch.forward(Activation::Elu { alpha: 1.0 }, &x).unwrap()).collect();
+    let ds: Vec<_> =
+        (0..5).map(|_| batch.backward(Activation::Elu { alpha: 1.0 }, &x, &g).unwrap()).collect();
     batch.submit().unwrap();
-    for y in &ys {
+    for (y, d) in ys.iter().zip(&ds) {
         small.check_forward(Activation::Elu { alpha: 1.0 }, &x, y).unwrap();
+        small.check_backward(Activation::Elu { alpha: 1.0 }, &x, &g, d).unwrap();
     }
+}
+
+#[test]
+fn a_batch_keeps_its_inputs_and_results_until_they_are_done_with() {
+    let gpu = gpu();
+    let xs = random_values(4096, 21);
+    let others = random_values(4096, 22);
+    let want: Vec<f32> = xs.iter().map(|&v| reference::relu(v)).collect();
+    // An input dropped right after it is recorded: its allocation must not go to other work
+    // (here an immediate operation of the same size) before the batch has read it.
+    let x = gpu.upload(&xs).unwrap();
+    let mut batch = gpu.batch();
+    let y = batch.forward(Activation::Relu, &x).unwrap();
+    drop(x);
+    let w = gpu.upload(&others).unwrap();
+    let z = gpu.sigmoid(&w).unwrap();
+    batch.submit().unwrap();
+    assert_eq!(bits(&gpu.download(&y).unwrap()), bits(&want));
+    gpu.check_forward(Activation::Sigmoid, &w, &z).unwrap();
+    // One result of a batch kept, the rest dropped: its shared buffer is not reused while it
+    // lives, however many batches of the same sizes follow.
+    let x = gpu.upload(&xs).unwrap();
+    let mut batch = gpu.batch();
+    let mut ys: Vec<_> = (0..8).map(|_| batch.forward(Activation::Relu, &x).unwrap()).collect();
+    batch.submit().unwrap();
+    let kept = ys.swap_remove(3);
+    drop(ys);
+    for _ in 0..3 {
+        let w = gpu.upload(&others).unwrap();
+        let mut batch = gpu.batch();
+        let zs: Vec<_> = (0..8).map(|_| batch.forward(Activation::Tanh, &w).unwrap()).collect();
+        batch.submit().unwrap();
+        gpu.check_forward(Activation::Tanh, &w, &zs[7]).unwrap();
+    }
+    assert_eq!(bits(&gpu.download(&kept).unwrap()), bits(&want));
 }
