@@ -10,10 +10,9 @@ use std::sync::Mutex;
 
 use wgpu::util::DeviceExt;
 
-/// Bytes of the kernels' parameter block (a slot holds up to 64 bytes: the fused kernels'
-/// segment table).
+/// Bytes of the kernels' parameter block, and the least a slot holds.
 pub(crate) const BLOCK: u64 = 32;
-const SLOT_MIN: u64 = 64;
+const SLOT_MIN: u64 = BLOCK;
 
 /// Slots in the ring, and in each block of a batch's arena.
 const RING_SLOTS: u64 = 1024;
