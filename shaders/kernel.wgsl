@@ -31,6 +31,7 @@ fn act_params() -> vec4<f32> {
     }
     return params.p;
 }
+
 @group(0) @binding(1) var<storage, read> xs: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> ys: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read> gs: array<vec4<f32>>;
