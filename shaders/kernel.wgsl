@@ -46,45 +46,50 @@ fn bwd1(x: f32, g: f32) -> f32 {
     return select(r, nan_f32(), is_nan(x) || is_nan(g));
 }
 
+fn fwd4(x: vec4<f32>) -> vec4<f32> {
+    return vec4<f32>(fwd1(x.x), fwd1(x.y), fwd1(x.z), fwd1(x.w));
+}
+
+fn bwd4(x: vec4<f32>, g: vec4<f32>) -> vec4<f32> {
+    return vec4<f32>(bwd1(x.x, g.x), bwd1(x.y, g.y), bwd1(x.z, g.z), bwd1(x.w, g.w));
+}
+
 // Each workgroup covers a tile of WG * PER vec4s; invocation l handles tile[k * WG + l] for
-// k < PER, so that neighbouring invocations touch neighbouring memory at every step.
-fn tile_base(gid: vec3<u32>, wid: vec3<u32>) -> u32 {
-    return (wid.x + wid.y * params.row) * (WG * PER);
+// k < PER, so that neighbouring invocations touch neighbouring memory at every step. This is
+// the invocation's first vec4 (k = 0).
+fn first_index(wid: vec3<u32>, l: u32) -> u32 {
+    return (wid.x + wid.y * params.row) * (WG * PER) + l;
 }
 
 @compute @workgroup_size(WG)
 fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) l: u32) {
-    let base = tile_base(vec3<u32>(), wid) + l;
+    let base = first_index(wid, l);
     for (var k = 0u; k < PER; k++) {
         let i = base + k * WG;
         if (i < params.n4) {
-            let x = xs[i];
-            ys[i] = vec4<f32>(fwd1(x.x), fwd1(x.y), fwd1(x.z), fwd1(x.w));
+            ys[i] = fwd4(xs[i]);
         }
     }
 }
 
 @compute @workgroup_size(WG)
 fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) l: u32) {
-    let base = tile_base(vec3<u32>(), wid) + l;
+    let base = first_index(wid, l);
     for (var k = 0u; k < PER; k++) {
         let i = base + k * WG;
         if (i < params.n4) {
-            let x = xs[i];
-            let g = gs[i];
-            ys[i] = vec4<f32>(bwd1(x.x, g.x), bwd1(x.y, g.y), bwd1(x.z, g.z), bwd1(x.w, g.w));
+            ys[i] = bwd4(xs[i], gs[i]);
         }
     }
 }
 
 @compute @workgroup_size(WG)
 fn forward_inplace(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) l: u32) {
-    let base = tile_base(vec3<u32>(), wid) + l;
+    let base = first_index(wid, l);
     for (var k = 0u; k < PER; k++) {
         let i = base + k * WG;
         if (i < params.n4) {
-            let x = ys[i];
-            ys[i] = vec4<f32>(fwd1(x.x), fwd1(x.y), fwd1(x.z), fwd1(x.w));
+            ys[i] = fwd4(ys[i]);
         }
     }
 }

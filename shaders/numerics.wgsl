@@ -231,24 +231,14 @@ fn exp_nonpos(x: f32) -> f32 {
     return (1.0 + expm1_reduced(red.m)) * pow2i(max(red.k, -127));
 }
 
-// e^x - 1 for x <= 0 (the negative branch of ELU and its relatives), as in expm1_acc without
-// its overflowing side. Positive x give e^0 - 1 = 0.
+// e^x - 1 for x <= 0 (the negative branch of ELU and its relatives) with full relative
+// accuracy near 0, from one reduction x = k ln2 + r: 2^k (e^r - 1) + (2^k - 1), which for
+// |x| <= ln2/2 (k = 0, r = x exactly) is e^r - 1 itself. Below -17.5 e^x is below half an ULP
+// of 1. Positive x give e^0 - 1 = 0.
 fn expm1_nonpos(x: f32) -> f32 {
     let red = reduce_ln2(clamp(x, -17.5, 0.0));
     let t = pow2i(red.k);
     return select(t * expm1_reduced(red.m) + (t - 1.0), -1.0, x < -17.5);
-}
-
-// e^x - 1 with full relative accuracy near 0, over the whole range, from one reduction
-// x = k ln2 + r: 2^k (e^r - 1) + (2^k - 1), which for |x| <= ln2/2 (k = 0, r = x exactly) is
-// e^r - 1 itself. Past 24 the -1 is below half an ULP and e^x is scaled as in exp_acc; below
-// -17.5 e^x is below half an ULP of 1.
-fn expm1_acc(x: f32) -> f32 {
-    let red = reduce_ln2(clamp(x, -17.5, EXP_OVERFLOW));
-    let e = expm1_reduced(red.m);
-    let t = pow2i(min(red.k, 35));
-    let v = select(t * e + (t - 1.0), scale_mantissa(1.0 + e, red.k), x > 24.0);
-    return select(select(v, -1.0, x < -17.5), inf_f32(), x > EXP_OVERFLOW);
 }
 
 // ln(1 + t) for t in [-0.5, 1] with full relative accuracy near 0: 2 atanh(t / (2 + t)), the

@@ -67,20 +67,10 @@ struct Slab {
 struct Group {
     act: Activation,
     backward: bool,
-    /// Each operation's input (and gradient) and its byte offset in the slab.
+    /// Each operation's input (and gradient) and its byte offset in the slab, held until the
+    /// batch is submitted (a caller dropping an input early cannot hand its allocation to other
+    /// work meanwhile).
     segments: Vec<(GpuBuffer, Option<GpuBuffer>, u64)>,
-}
-
-/// A second handle on a tensor, held by the batch until it is submitted (a caller dropping
-/// an input early cannot hand its allocation to other work meanwhile).
-fn alias(b: &GpuBuffer) -> GpuBuffer {
-    GpuBuffer {
-        buffer: b.buffer.clone(),
-        offset: b.offset,
-        len: b.len,
-        owner: b.owner,
-        lease: b.lease.clone(),
-    }
 }
 
 impl GpuActivations {
@@ -135,10 +125,11 @@ impl Batch<'_> {
     fn flush(&mut self) -> Result<(), Error> {
         let Some(group) = self.group.take() else { return Ok(()) };
         let slab = self.slab.as_ref().expect("a run lives in a slab");
-        let (output, slab_len) = (slab.output.buffer.clone(), (slab.size / 4) as usize);
+        let slab_len = (slab.size / 4) as usize;
         let first = group.segments[0].2;
         let (last, _, last_at) = &group.segments[group.segments.len() - 1];
-        let end = last_at + last.len4() * 16;
+        let len = ((last_at + last.len4() * 16 - first) / 4) as usize;
+        let y = slab.output.part(first, len);
         let xs = self.gpu.create_output(slab_len)?;
         let gs = if group.backward { Some(self.gpu.create_output(slab_len)?) } else { None };
         self.pass = None; // copies are recorded outside a pass
@@ -154,19 +145,9 @@ impl Batch<'_> {
                 );
             }
         }
-        let view = |buffer: &wgpu::Buffer| GpuBuffer {
-            buffer: buffer.clone(),
-            offset: first,
-            len: ((end - first) / 4) as usize,
-            owner: self.gpu.id(),
-            lease: None, // the batch holds the scratch; the slab's results hold the output
-        };
-        let (x, y) = (view(&xs.buffer), view(&output));
-        let g = gs.as_ref().map(|gs| view(&gs.buffer));
-        let ops = match &g {
-            Some(g) => Operands::Backward { x: &x, g, y: &y },
-            None => Operands::Forward { x: &x, y: &y },
-        };
+        let x = xs.part(first, len);
+        let g = gs.as_ref().map(|gs| gs.part(first, len));
+        let ops = Operands::out_of_place(&x, g.as_ref(), &y);
         self.record_now(group.act, ops)?;
         // Back to the pool when the batch is dropped (after its submission, which orders any
         // later use of them after these copies).
@@ -207,32 +188,14 @@ impl Batch<'_> {
         let slab = self.slab.as_mut().expect("a run lives in a slab");
         let grp = self.group.as_mut().expect("a run is open");
         let at = slab.cursor;
-        grp.segments.push((alias(x), g.map(alias), at));
+        grp.segments.push((x.handle(), g.map(GpuBuffer::handle), at));
         slab.cursor += size;
-        Ok(GpuBuffer {
-            buffer: slab.output.buffer.clone(),
-            offset: at,
-            len: x.len(),
-            owner: self.gpu.id(),
-            lease: slab.output.lease.clone(),
-        })
+        Ok(slab.output.part(at, x.len()))
     }
 
     /// Records `f(x)` into a new buffer.
     pub fn forward(&mut self, act: Activation, x: &GpuBuffer) -> Result<GpuBuffer, Error> {
-        self.gpu.check_operation(act, x, None)?;
-        let y = if !x.is_empty() && x.len() <= FUSE_MAX {
-            self.fuse(act, x, None)?
-        } else {
-            let y = self.gpu.create_output(x.len())?;
-            self.record(act, Operands::Forward { x, y: &y })?;
-            y
-        };
-        self.recorded += 1;
-        if self.gpu.verify() {
-            self.checks.push((act, alias(x), None, alias(&y)));
-        }
-        Ok(y)
+        self.out_of_place(act, x, None)
     }
 
     /// Records `grad_out · f′(x)` into a new buffer.
@@ -242,17 +205,27 @@ impl Batch<'_> {
         x: &GpuBuffer,
         grad_out: &GpuBuffer,
     ) -> Result<GpuBuffer, Error> {
-        self.gpu.check_operation(act, x, Some(grad_out))?;
+        self.out_of_place(act, x, Some(grad_out))
+    }
+
+    /// `f(x)`, or `g · f′(x)` with a `g`: fused when small, a dispatch of its own otherwise.
+    fn out_of_place(
+        &mut self,
+        act: Activation,
+        x: &GpuBuffer,
+        g: Option<&GpuBuffer>,
+    ) -> Result<GpuBuffer, Error> {
+        self.gpu.check_operation(act, x, g)?;
         let y = if !x.is_empty() && x.len() <= FUSE_MAX {
-            self.fuse(act, x, Some(grad_out))?
+            self.fuse(act, x, g)?
         } else {
             let y = self.gpu.create_output(x.len())?;
-            self.record(act, Operands::Backward { x, g: grad_out, y: &y })?;
+            self.record(act, Operands::out_of_place(x, g, &y))?;
             y
         };
         self.recorded += 1;
         if self.gpu.verify() {
-            self.checks.push((act, alias(x), Some(alias(grad_out)), alias(&y)));
+            self.checks.push((act, x.handle(), g.map(GpuBuffer::handle), y.handle()));
         }
         Ok(y)
     }
@@ -267,7 +240,7 @@ impl Batch<'_> {
             let bytes = x.len4() * 16;
             self.pass = None; // copies are recorded outside a pass
             self.encoder.copy_buffer_to_buffer(&x.buffer, x.offset, &before.buffer, 0, bytes);
-            self.checks.push((act, before, None, alias(x)));
+            self.checks.push((act, before, None, x.handle()));
         }
         self.record(act, Operands::InPlace { x })?;
         self.recorded += 1;

@@ -52,6 +52,23 @@ impl GpuBuffer {
         self.offset
     }
 
+    /// Another handle on `len` floats of this tensor's allocation from byte `offset`, sharing
+    /// its lease (the allocation returns to the pool only when every handle is dropped).
+    pub(crate) fn part(&self, offset: u64, len: usize) -> GpuBuffer {
+        GpuBuffer {
+            buffer: self.buffer.clone(),
+            offset,
+            len,
+            owner: self.owner,
+            lease: self.lease.clone(),
+        }
+    }
+
+    /// Another handle on this tensor (see [`part`](Self::part)).
+    pub(crate) fn handle(&self) -> GpuBuffer {
+        self.part(self.offset, self.len)
+    }
+
     /// The whole tensor as a binding.
     pub(crate) fn binding(&self) -> wgpu::BindingResource<'_> {
         wgpu::BindingResource::Buffer(wgpu::BufferBinding {

@@ -6,7 +6,7 @@ use crate::buffer::GpuBuffer;
 use crate::error::Error;
 use crate::gpu::GpuActivations;
 use crate::pipeline::{Direction, Key};
-use crate::uniforms::{BLOCK, Uniforms};
+use crate::uniforms::{self, Uniforms};
 
 /// The uniform block of kernel.wgsl.
 #[repr(C)]
@@ -27,7 +27,7 @@ pub(crate) fn grid(n4: u64, max_dim: u32) -> (u32, u32) {
 }
 
 /// `n4` vec4s of `b` starting at vec4 `start`.
-fn binding(b: &GpuBuffer, start: u64, n4: u64) -> wgpu::BindingResource<'_> {
+fn tensor_binding(b: &GpuBuffer, start: u64, n4: u64) -> wgpu::BindingResource<'_> {
     wgpu::BindingResource::Buffer(wgpu::BufferBinding {
         buffer: &b.buffer,
         offset: b.offset + start * 16,
@@ -46,7 +46,28 @@ pub(crate) enum Operands<'a> {
     InPlace { x: &'a GpuBuffer },
 }
 
-impl Operands<'_> {
+impl<'a> Operands<'a> {
+    /// `y = f(x)`, or `y = g · f′(x)` when there is a `g`.
+    pub(crate) fn out_of_place(
+        x: &'a GpuBuffer,
+        g: Option<&'a GpuBuffer>,
+        y: &'a GpuBuffer,
+    ) -> Self {
+        match g {
+            Some(g) => Operands::Backward { x, g, y },
+            None => Operands::Forward { x, y },
+        }
+    }
+
+    /// The tensors and their binding numbers in kernel.wgsl (xs = 1, ys = 2, gs = 3).
+    fn buffers(&self) -> [Option<(u32, &'a GpuBuffer)>; 3] {
+        match *self {
+            Operands::Forward { x, y } => [Some((1, x)), Some((2, y)), None],
+            Operands::Backward { x, g, y } => [Some((1, x)), Some((2, y)), Some((3, g))],
+            Operands::InPlace { x } => [Some((2, x)), None, None],
+        }
+    }
+
     fn direction(&self) -> Direction {
         match self {
             Operands::Forward { .. } => Direction::Forward,
@@ -86,7 +107,7 @@ impl GpuActivations {
     pub(crate) fn record(
         &self,
         enc: &mut wgpu::CommandEncoder,
-        uniforms: &mut dyn Uniforms,
+        slots: &mut dyn Uniforms,
         act: Activation,
         ops: Operands<'_>,
     ) -> Result<(), Error> {
@@ -97,7 +118,7 @@ impl GpuActivations {
             label: Some(act.name()),
             timestamp_writes: None,
         });
-        self.record_in_pass(&mut pass, uniforms, act, ops)
+        self.record_in_pass(&mut pass, slots, act, ops)
     }
 
     /// Records `act` over `ops` into an open compute pass (a batch keeps one pass for all its
@@ -105,7 +126,7 @@ impl GpuActivations {
     pub(crate) fn record_in_pass(
         &self,
         pass: &mut wgpu::ComputePass<'_>,
-        uniforms: &mut dyn Uniforms,
+        slots: &mut dyn Uniforms,
         act: Activation,
         ops: Operands<'_>,
     ) -> Result<(), Error> {
@@ -122,34 +143,12 @@ impl GpuActivations {
             let n4 = chunk4.min(total4 - start);
             let (gx, gy) = grid(n4, max_dim);
             let params = Params { n4: n4 as u32, row: gx, zero: 0, pad: 0, p: act.params() };
-            let (ubuf, uoff) =
-                uniforms.slot(&self.device, &self.queue, bytemuck::bytes_of(&params));
-            let uniform = wgpu::BindingResource::Buffer(wgpu::BufferBinding {
-                buffer: &ubuf,
-                offset: uoff,
-                size: std::num::NonZeroU64::new(BLOCK),
-            });
-            let mut entries = vec![wgpu::BindGroupEntry { binding: 0, resource: uniform }];
-            match ops {
-                Operands::Forward { x, y } => {
-                    entries
-                        .push(wgpu::BindGroupEntry { binding: 1, resource: binding(x, start, n4) });
-                    entries
-                        .push(wgpu::BindGroupEntry { binding: 2, resource: binding(y, start, n4) });
-                }
-                Operands::Backward { x, g, y } => {
-                    entries
-                        .push(wgpu::BindGroupEntry { binding: 1, resource: binding(x, start, n4) });
-                    entries
-                        .push(wgpu::BindGroupEntry { binding: 2, resource: binding(y, start, n4) });
-                    entries
-                        .push(wgpu::BindGroupEntry { binding: 3, resource: binding(g, start, n4) });
-                }
-                Operands::InPlace { x } => {
-                    entries
-                        .push(wgpu::BindGroupEntry { binding: 2, resource: binding(x, start, n4) });
-                }
-            }
+            let slot = slots.slot(&self.device, &self.queue, bytemuck::bytes_of(&params));
+            let mut entries =
+                vec![wgpu::BindGroupEntry { binding: 0, resource: uniforms::binding(&slot) }];
+            entries.extend(ops.buffers().into_iter().flatten().map(|(binding, b)| {
+                wgpu::BindGroupEntry { binding, resource: tensor_binding(b, start, n4) }
+            }));
             let bind_group = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
                 label: Some(act.name()),
                 layout: &pipe.layout,

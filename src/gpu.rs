@@ -203,10 +203,6 @@ impl GpuActivations {
         self.pool.clear();
     }
 
-    pub(crate) fn id(&self) -> u64 {
-        self.id
-    }
-
     /// A storage buffer for `len` floats, padded to whole vec4s, with size and memory errors
     /// turned into [`Error`]s.
     pub(crate) fn create_storage(&self, len: usize, mapped: bool) -> Result<wgpu::Buffer, Error> {

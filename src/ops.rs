@@ -27,13 +27,7 @@ impl GpuActivations {
 
     /// `f(x)` for every element of `x`, into a new buffer. Queued; returns at once.
     pub fn forward(&self, act: Activation, x: &GpuBuffer) -> Result<GpuBuffer, Error> {
-        self.check_operation(act, x, None)?;
-        let y = self.create_output(x.len())?;
-        self.dispatch(act, Operands::Forward { x, y: &y })?;
-        if self.verify() {
-            crate::verify::check(self, act, x, None, &y)?;
-        }
-        Ok(y)
+        self.out_of_place(act, x, None)
     }
 
     /// `grad_out · f′(x)` for every element, into a new buffer: the gradient with respect to
@@ -44,11 +38,21 @@ impl GpuActivations {
         x: &GpuBuffer,
         grad_out: &GpuBuffer,
     ) -> Result<GpuBuffer, Error> {
-        self.check_operation(act, x, Some(grad_out))?;
+        self.out_of_place(act, x, Some(grad_out))
+    }
+
+    /// `f(x)`, or `g · f′(x)` with a `g`, into a new buffer, submitted (and verified if asked).
+    fn out_of_place(
+        &self,
+        act: Activation,
+        x: &GpuBuffer,
+        g: Option<&GpuBuffer>,
+    ) -> Result<GpuBuffer, Error> {
+        self.check_operation(act, x, g)?;
         let y = self.create_output(x.len())?;
-        self.dispatch(act, Operands::Backward { x, g: grad_out, y: &y })?;
+        self.dispatch(act, Operands::out_of_place(x, g, &y))?;
         if self.verify() {
-            crate::verify::check(self, act, x, Some(grad_out), &y)?;
+            crate::verify::check(self, act, x, g, &y)?;
         }
         Ok(y)
     }
@@ -90,10 +94,7 @@ impl GpuActivations {
         act: Activation,
         x: &GpuBuffer,
     ) -> Result<GpuBuffer, Error> {
-        self.check_operation(act, x, None)?;
-        let y = self.create_output(x.len())?;
-        self.record(encoder, &mut Fresh, act, Operands::Forward { x, y: &y })?;
-        Ok(y)
+        self.encode(encoder, act, x, None)
     }
 
     /// Records `grad_out · f′(x)` into the caller's `encoder`; see
@@ -105,9 +106,21 @@ impl GpuActivations {
         x: &GpuBuffer,
         grad_out: &GpuBuffer,
     ) -> Result<GpuBuffer, Error> {
-        self.check_operation(act, x, Some(grad_out))?;
+        self.encode(encoder, act, x, Some(grad_out))
+    }
+
+    /// [`out_of_place`](Self::out_of_place) recorded into the caller's encoder, its parameters
+    /// in a buffer of their own (the caller decides when it runs).
+    fn encode(
+        &self,
+        encoder: &mut wgpu::CommandEncoder,
+        act: Activation,
+        x: &GpuBuffer,
+        g: Option<&GpuBuffer>,
+    ) -> Result<GpuBuffer, Error> {
+        self.check_operation(act, x, g)?;
         let y = self.create_output(x.len())?;
-        self.record(encoder, &mut Fresh, act, Operands::Backward { x, g: grad_out, y: &y })?;
+        self.record(encoder, &mut Fresh, act, Operands::out_of_place(x, g, &y))?;
         Ok(y)
     }
 

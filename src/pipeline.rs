@@ -142,108 +142,56 @@ impl PipelineCache {
         }
         let built = Arc::new(match key {
             Key::Elementwise(index, dir, baked) => {
-                build(device, Activation::ALL[index], dir, baked)?
+                let act = Activation::ALL[index];
+                let p = act.params().map(f64::from);
+                let constants: &[(&str, f64)] = if baked {
+                    &[("BAKED", 1.0), ("P0", p[0]), ("P1", p[1]), ("P2", p[2]), ("P3", p[3])]
+                } else {
+                    &[]
+                };
+                let label = format!(
+                    "{}_{}{}",
+                    act.name(),
+                    dir.entry_point(),
+                    if baked { "_defaults" } else { "" }
+                );
+                compile(device, &label, shader_source(act), dir.entry_point(), constants)?
             }
-            Key::Special(k) => build_special(device, k)?,
+            Key::Special(k) => {
+                let source = format!("{NUMERICS}\n{}", k.module());
+                compile(device, k.entry_point(), source, k.entry_point(), &[])?
+            }
         });
         let mut map = self.map.lock().expect("pipeline cache poisoned");
         Ok(map.entry(key).or_insert(built).clone())
     }
 }
 
-/// A non-elementwise kernel: shared numerics plus its module, with the layout wgpu derives from
-/// the entry point.
-fn build_special(device: &wgpu::Device, k: Special) -> Result<Pipeline, Error> {
+/// Compiles `entry` of the WGSL `source` with its override `constants`, with the bind group
+/// layout wgpu derives from the entry point (only the bindings it uses).
+fn compile(
+    device: &wgpu::Device,
+    label: &str,
+    source: String,
+    entry: &str,
+    constants: &[(&str, f64)],
+) -> Result<Pipeline, Error> {
     let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
-    let label = k.entry_point();
     let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
         label: Some(label),
-        source: wgpu::ShaderSource::Wgsl(format!("{NUMERICS}\n{}", k.module()).into()),
+        source: wgpu::ShaderSource::Wgsl(source.into()),
     });
     let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
         label: Some(label),
         layout: None,
         module: &module,
-        entry_point: Some(label),
-        compilation_options: Default::default(),
-        cache: None,
-    });
-    if let Some(err) = pollster::block_on(scope.pop()) {
-        return Err(Error::Gpu(format!("building the {label} pipeline: {err}")));
-    }
-    let layout = pipeline.get_bind_group_layout(0);
-    Ok(Pipeline { pipeline, layout })
-}
-
-fn storage(binding: u32, read_only: bool) -> wgpu::BindGroupLayoutEntry {
-    wgpu::BindGroupLayoutEntry {
-        binding,
-        visibility: wgpu::ShaderStages::COMPUTE,
-        ty: wgpu::BindingType::Buffer {
-            ty: wgpu::BufferBindingType::Storage { read_only },
-            has_dynamic_offset: false,
-            min_binding_size: None,
-        },
-        count: None,
-    }
-}
-
-/// The elementwise pipeline of `act` (its default parameters compiled in when `baked`) for
-/// `dir`.
-fn build(
-    device: &wgpu::Device,
-    act: Activation,
-    dir: Direction,
-    baked: bool,
-) -> Result<Pipeline, Error> {
-    let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
-    let label =
-        format!("{}_{}{}", act.name(), dir.entry_point(), if baked { "_defaults" } else { "" });
-    let p = act.params().map(f64::from);
-    let constants: &[(&str, f64)] = if baked {
-        &[("BAKED", 1.0), ("P0", p[0]), ("P1", p[1]), ("P2", p[2]), ("P3", p[3])]
-    } else {
-        &[]
-    };
-    let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-        label: Some(&label),
-        source: wgpu::ShaderSource::Wgsl(shader_source(act).into()),
-    });
-    let uniform = |binding| wgpu::BindGroupLayoutEntry {
-        binding,
-        visibility: wgpu::ShaderStages::COMPUTE,
-        ty: wgpu::BindingType::Buffer {
-            ty: wgpu::BufferBindingType::Uniform,
-            has_dynamic_offset: false,
-            min_binding_size: None,
-        },
-        count: None,
-    };
-    let mut entries = vec![uniform(0), storage(2, false)];
-    match dir {
-        Direction::Forward => entries.push(storage(1, true)),
-        Direction::Backward => entries.extend([storage(1, true), storage(3, true)]),
-        Direction::InPlace => {}
-    }
-    let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-        label: Some(&label),
-        entries: &entries,
-    });
-    let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-        label: Some(&label),
-        bind_group_layouts: &[Some(&layout)],
-        immediate_size: 0,
-    });
-    let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-        label: Some(&label),
-        layout: Some(&pipeline_layout),
-        module: &module,
-        entry_point: Some(dir.entry_point()),
+        entry_point: Some(entry),
         compilation_options: wgpu::PipelineCompilationOptions { constants, ..Default::default() },
         cache: None,
     });
     if let Some(err) = pollster::block_on(scope.pop()) {
         return Err(Error::Gpu(format!("building the {label} pipeline: {err}")));
     }
+    let layout = pipeline.get_bind_group_layout(0);
     Ok(Pipeline { pipeline, layout })
 }

@@ -5,6 +5,7 @@ use crate::error::Error;
 use crate::gpu::GpuActivations;
 use crate::pipeline::Special;
 use crate::special::grid_groups;
+use crate::verify::Compared;
 use crate::{reference, ulp};
 
 /// Elements of one channel summed by one workgroup of the weight-gradient reduction.
@@ -134,7 +135,7 @@ impl GpuActivations {
         if self.verify() {
             let (xs, ws, ys) = (self.download(x)?, self.download(weight)?, self.download(&y)?);
             let want = reference::prelu(&xs, &ws, channels, spatial);
-            check_exact("prelu", "forward", &xs, None, &ys, &want)?;
+            check_exact("forward", &xs, None, &ys, &want)?;
         }
         Ok(y)
     }
@@ -185,7 +186,7 @@ impl GpuActivations {
             let (xs, gs, ws) =
                 (self.download(x)?, self.download(grad_out)?, self.download(weight)?);
             let (want_x, want_w) = reference::prelu_backward(&xs, &gs, &ws, channels, spatial);
-            check_exact("prelu", "backward", &xs, Some(&gs), &self.download(&grad_x)?, &want_x)?;
+            check_exact("backward", &xs, Some(&gs), &self.download(&grad_x)?, &want_x)?;
             check_weight_grad(&xs, &gs, channels, spatial, &self.download(&grad_w)?, &want_w)?;
         }
         Ok((grad_x, grad_w))
@@ -199,29 +200,19 @@ impl GpuActivations {
 
 /// Every element correctly rounded (PReLU is one multiply).
 fn check_exact(
-    activation: &'static str,
     direction: &'static str,
     xs: &[f32],
     gs: Option<&[f32]>,
     got: &[f32],
     want: &[f64],
 ) -> Result<(), Error> {
-    for (i, (&g, &w)) in got.iter().zip(want).enumerate() {
-        if !ulp::within(g, w, 0.5) {
-            return Err(Error::Mismatch {
-                activation,
-                direction,
-                index: i,
-                input: xs[i],
-                grad_out: gs.map(|gs| gs[i]),
-                gpu: g,
-                reference: w as f32,
-                ulps: ulp::error(g, w),
-                bound: 0.5,
-            });
-        }
-    }
-    Ok(())
+    let compared =
+        Compared { activation: "prelu", direction, inputs: Some(xs), grads: gs, got, want };
+    compared.first_failure(
+        0.5,
+        |i| ulp::within(got[i], want[i], 0.5),
+        |i| ulp::error(got[i], want[i]),
+    )
 }
 
 /// The weight gradient is a sum: it must agree with the float64 sum to within the rounding a
@@ -235,21 +226,20 @@ fn check_weight_grad(
     want: &[f64],
 ) -> Result<(), Error> {
     let magnitude = reference::prelu_weight_grad_magnitude(xs, gs, got.len(), channels, spatial);
-    for (c, ((&g, &w), &m)) in got.iter().zip(want).zip(&magnitude).enumerate() {
-        let ok = (g as f64 - w).abs() <= m * 2f64.powi(-18) || (g.is_nan() && w.is_nan());
-        if !ok {
-            return Err(Error::Mismatch {
-                activation: "prelu",
-                direction: "weight gradient",
-                index: c,
-                input: f32::NAN,
-                grad_out: None,
-                gpu: g,
-                reference: w as f32,
-                ulps: ulp::error(g, w),
-                bound: 0.0,
-            });
-        }
-    }
-    Ok(())
+    let compared = Compared {
+        activation: "prelu",
+        direction: "weight gradient",
+        inputs: None,
+        grads: None,
+        got,
+        want,
+    };
+    compared.first_failure(
+        0.0,
+        |c| {
+            (got[c] as f64 - want[c]).abs() <= magnitude[c] * 2f64.powi(-18)
+                || (got[c].is_nan() && want[c].is_nan())
+        },
+        |c| ulp::error(got[c], want[c]),
+    )
 }

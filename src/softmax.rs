@@ -5,6 +5,7 @@ use crate::error::Error;
 use crate::gpu::GpuActivations;
 use crate::pipeline::Special;
 use crate::special::grid_groups;
+use crate::verify::Compared;
 use crate::{reference, ulp};
 
 /// Largest forward error of softmax and log-softmax, in ULP, over rows the reduction sums in f32.
@@ -79,20 +80,19 @@ impl GpuActivations {
                 Kind::Softmax => reference::softmax(&xs, row_len),
                 Kind::LogSoftmax => reference::log_softmax(&xs, row_len),
             };
-            for (i, (&g, &w)) in ys.iter().zip(&want).enumerate() {
-                if !ulp::within(g, w, SOFTMAX_FORWARD_ULP) {
-                    return Err(mismatch(
-                        kind,
-                        "forward",
-                        i,
-                        xs[i],
-                        None,
-                        g,
-                        w,
-                        SOFTMAX_FORWARD_ULP,
-                    ));
-                }
-            }
+            let compared = Compared {
+                activation: kind.name(),
+                direction: "forward",
+                inputs: Some(&xs),
+                grads: None,
+                got: &ys,
+                want: &want,
+            };
+            compared.first_failure(
+                SOFTMAX_FORWARD_ULP,
+                |i| ulp::within(ys[i], want[i], SOFTMAX_FORWARD_ULP),
+                |i| ulp::error(ys[i], want[i]),
+            )?;
         }
         Ok(y)
     }
@@ -124,21 +124,20 @@ impl GpuActivations {
                 Kind::Softmax => reference::softmax_backward(&ys, &gs, row_len),
                 Kind::LogSoftmax => reference::log_softmax_backward(&ys, &gs, row_len),
             };
-            for i in 0..ds.len() {
-                let err = ulp::scaled_error(ds[i], want[i], scale[i]);
-                if err > SOFTMAX_BACKWARD_ABS {
-                    return Err(mismatch(
-                        kind,
-                        "backward",
-                        i,
-                        ys[i],
-                        Some(gs[i]),
-                        ds[i],
-                        want[i],
-                        err,
-                    ));
-                }
-            }
+            let compared = Compared {
+                activation: kind.name(),
+                direction: "backward",
+                inputs: Some(&ys),
+                grads: Some(&gs),
+                got: &ds,
+                want: &want,
+            };
+            let err = |i: usize| ulp::scaled_error(ds[i], want[i], scale[i]);
+            compared.first_failure(
+                SOFTMAX_BACKWARD_ABS,
+                |i| err(i) <= SOFTMAX_BACKWARD_ABS,
+                err,
+            )?;
         }
         Ok(d)
     }
@@ -184,34 +183,5 @@ impl GpuActivations {
         row_len: usize,
     ) -> Result<GpuBuffer, Error> {
         self.softmax_family_backward(Kind::LogSoftmax, y, grad_out, row_len)
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn mismatch(
-    kind: Kind,
-    direction: &'static str,
-    index: usize,
-    input: f32,
-    grad_out: Option<f32>,
-    gpu: f32,
-    want: f64,
-    err: f64,
-) -> Error {
-    let (ulps, bound) = if grad_out.is_some() {
-        (err, SOFTMAX_BACKWARD_ABS)
-    } else {
-        (ulp::error(gpu, want), SOFTMAX_FORWARD_ULP)
-    };
-    Error::Mismatch {
-        activation: kind.name(),
-        direction,
-        index,
-        input,
-        grad_out,
-        gpu,
-        reference: want as f32,
-        ulps,
-        bound,
     }
 }

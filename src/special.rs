@@ -1,11 +1,10 @@
 //! Running the kernels that are not elementwise (PReLU, softmax): whole-buffer bindings, one
 //! dispatch per call.
 
-use wgpu::util::DeviceExt;
-
 use crate::error::Error;
 use crate::gpu::GpuActivations;
 use crate::pipeline::{Key, Special};
+use crate::uniforms::{self, Uniforms};
 
 /// Workgroup grid covering `groups` workgroups with x at most `max_dim`.
 pub(crate) fn grid_groups(groups: u64, max_dim: u32) -> (u32, u32) {
@@ -36,13 +35,11 @@ impl GpuActivations {
     ) -> Result<(), Error> {
         let pipe = self.pipelines.get(&self.device, Key::Special(k))?;
         words[5] = 0;
-        let uniform = self.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-            label: Some("gpu-activations params"),
-            contents: bytemuck::cast_slice(&words),
-            usage: wgpu::BufferUsages::UNIFORM,
-        });
+        // The ring's lock is held until the submission that reads the slot is queued.
+        let mut ring = self.ring.lock().unwrap_or_else(|p| p.into_inner());
+        let slot = ring.slot(&self.device, &self.queue, bytemuck::cast_slice(&words));
         let mut entries =
-            vec![wgpu::BindGroupEntry { binding: 0, resource: uniform.as_entire_binding() }];
+            vec![wgpu::BindGroupEntry { binding: 0, resource: uniforms::binding(&slot) }];
         entries.extend(
             buffers.iter().map(|(binding, r)| wgpu::BindGroupEntry {
                 binding: *binding,

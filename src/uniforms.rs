@@ -34,6 +34,15 @@ fn uniform_buffer(device: &wgpu::Device, bytes: u64) -> wgpu::Buffer {
 /// A place for one parameter block: a buffer and an offset in it.
 pub(crate) type Slot = (wgpu::Buffer, u64);
 
+/// The parameter block in `slot`, as the binding of a kernel's uniform.
+pub(crate) fn binding(slot: &Slot) -> wgpu::BindingResource<'_> {
+    wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+        buffer: &slot.0,
+        offset: slot.1,
+        size: std::num::NonZeroU64::new(BLOCK),
+    })
+}
+
 /// Something that hands out parameter slots, writing the block into them.
 pub(crate) trait Uniforms {
     fn slot(&mut self, device: &wgpu::Device, queue: &wgpu::Queue, block: &[u8]) -> Slot;

@@ -6,6 +6,43 @@ use crate::error::Error;
 use crate::gpu::GpuActivations;
 use crate::{reference, ulp};
 
+/// One verification's data: each element's input (if it has one) and upstream gradient (in a
+/// backward pass), the GPU's result and the float64 reference.
+pub(crate) struct Compared<'a> {
+    pub activation: &'static str,
+    pub direction: &'static str,
+    pub inputs: Option<&'a [f32]>,
+    pub grads: Option<&'a [f32]>,
+    pub got: &'a [f32],
+    pub want: &'a [f64],
+}
+
+impl Compared<'_> {
+    /// The first element `ok` rejects, as [`Error::Mismatch`] with its error by `measure`
+    /// against `bound`.
+    pub(crate) fn first_failure(
+        &self,
+        bound: f64,
+        ok: impl Fn(usize) -> bool,
+        measure: impl Fn(usize) -> f64,
+    ) -> Result<(), Error> {
+        match (0..self.got.len()).find(|&i| !ok(i)) {
+            None => Ok(()),
+            Some(i) => Err(Error::Mismatch {
+                activation: self.activation,
+                direction: self.direction,
+                index: i,
+                input: self.inputs.map_or(f32::NAN, |xs| xs[i]),
+                grad_out: self.grads.map(|gs| gs[i]),
+                gpu: self.got[i],
+                reference: self.want[i] as f32,
+                ulps: measure(i),
+                bound,
+            }),
+        }
+    }
+}
+
 /// Compares `y` (computed from `x`, and `g` for a backward pass) with the reference and returns
 /// the first element outside the activation's bound as [`Error::Mismatch`].
 pub(crate) fn check(
@@ -19,31 +56,33 @@ pub(crate) fn check(
     let ys = gpu.download(y)?;
     let gs = g.map(|g| gpu.download(g)).transpose()?;
     let bounds = act.bounds();
-    for (i, (&xi, &yi)) in xs.iter().zip(&ys).enumerate() {
-        let gi = gs.as_ref().map(|gs| gs[i]);
-        let (want, bound, ok) = match gi {
-            None => {
-                let want = reference::forward_f64(act, xi as f64);
-                (want, bounds.forward_ulp, bounds.forward_ok(yi, want))
-            }
-            Some(gi) => {
-                let want = reference::backward_f64(act, xi as f64, gi as f64);
-                (want, bounds.backward_ulp, bounds.backward_ok(xi, gi, yi, want))
-            }
-        };
-        if !ok {
-            return Err(Error::Mismatch {
-                activation: act.name(),
-                direction: if gi.is_some() { "backward" } else { "forward" },
-                index: i,
-                input: xi,
-                grad_out: gi,
-                gpu: yi,
-                reference: want as f32,
-                ulps: ulp::error(yi, want),
-                bound,
-            });
-        }
+    let want: Vec<f64> = match &gs {
+        None => xs.iter().map(|&x| reference::forward_f64(act, x as f64)).collect(),
+        Some(gs) => xs
+            .iter()
+            .zip(gs)
+            .map(|(&x, &g)| reference::backward_f64(act, x as f64, g as f64))
+            .collect(),
+    };
+    let compared = Compared {
+        activation: act.name(),
+        direction: if gs.is_some() { "backward" } else { "forward" },
+        inputs: Some(&xs),
+        grads: gs.as_deref(),
+        got: &ys,
+        want: &want,
+    };
+    let measure = |i: usize| ulp::error(ys[i], want[i]);
+    match &gs {
+        None => compared.first_failure(
+            bounds.forward_ulp,
+            |i| bounds.forward_ok(ys[i], want[i]),
+            measure,
+        ),
+        Some(gs) => compared.first_failure(
+            bounds.backward_ulp,
+            |i| bounds.backward_ok(xs[i], gs[i], ys[i], want[i]),
+            measure,
+        ),
     }
-    Ok(())
 }
