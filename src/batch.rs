@@ -46,13 +46,15 @@ pub struct Batch<'a> {
     pass: Option<wgpu::ComputePass<'static>>,
     uniforms: Arena,
     recorded: usize,
-    /// The slab fused results are placed in, and the run not yet recorded.
+    /// The slab fused results are placed in, with the run not yet recorded.
     slab: Option<Slab>,
-    group: Option<Group>,
     /// With verification on: what to check after submission (activation, x, grad_out, result).
     checks: Vec<(Activation, GpuBuffer, Option<GpuBuffer>, GpuBuffer)>,
-    /// Pooled buffers the fused runs gathered their inputs into.
-    scratch: Vec<GpuBuffer>,
+    /// A handle on every buffer the batch has recorded (inputs, gradients, results, scratch,
+    /// slabs), held until its submission has finished on the device. A caller dropping a tensor
+    /// early therefore cannot hand memory the batch still reads or writes to other work
+    /// through the pool.
+    held: Vec<GpuBuffer>,
 }
 
 /// The output slab fused results are placed in, filled from the start: a pooled buffer, back
@@ -61,15 +63,15 @@ struct Slab {
     output: GpuBuffer,
     size: u64,
     cursor: u64,
+    /// The run of same-kind operations placed in it and not yet recorded.
+    group: Option<Group>,
 }
 
 /// The run of same-kind operations waiting to be recorded.
 struct Group {
     act: Activation,
     backward: bool,
-    /// Each operation's input (and gradient) and its byte offset in the slab, held until the
-    /// batch is submitted (a caller dropping an input early cannot hand its allocation to other
-    /// work meanwhile).
+    /// Each operation's input (and gradient) and its byte offset in the slab.
     segments: Vec<(GpuBuffer, Option<GpuBuffer>, u64)>,
 }
 
@@ -85,9 +87,8 @@ impl GpuActivations {
             uniforms: Arena::default(),
             recorded: 0,
             slab: None,
-            group: None,
             checks: Vec::new(),
-            scratch: Vec::new(),
+            held: Vec::new(),
         }
     }
 }
@@ -123,11 +124,13 @@ impl Batch<'_> {
     /// scratch buffers, at the offsets their results take in the output slab, and one dispatch
     /// of the ordinary kernel covers them all.
     fn flush(&mut self) -> Result<(), Error> {
-        let Some(group) = self.group.take() else { return Ok(()) };
-        let slab = self.slab.as_ref().expect("a run lives in a slab");
+        let Some(slab) = self.slab.as_mut() else { return Ok(()) };
+        let Some(group) = slab.group.take() else { return Ok(()) };
         let slab_len = (slab.size / 4) as usize;
-        let first = group.segments[0].2;
-        let (last, _, last_at) = &group.segments[group.segments.len() - 1];
+        let (Some(first), Some(last)) = (group.segments.first(), group.segments.last()) else {
+            return Ok(());
+        };
+        let (first, (last, _, last_at)) = (first.2, last);
         let len = ((last_at + last.len4() * 16 - first) / 4) as usize;
         let y = slab.output.part(first, len);
         let xs = self.gpu.create_output(slab_len)?;
@@ -149,10 +152,12 @@ impl Batch<'_> {
         let g = gs.as_ref().map(|gs| gs.part(first, len));
         let ops = Operands::out_of_place(&x, g.as_ref(), &y);
         self.record_now(group.act, ops)?;
-        // Back to the pool when the batch is dropped (after its submission, which orders any
-        // later use of them after these copies).
-        self.scratch.push(xs);
-        self.scratch.extend(gs);
+        for (x, g, _) in group.segments {
+            self.held.push(x);
+            self.held.extend(g);
+        }
+        self.held.push(xs);
+        self.held.extend(gs);
         Ok(())
     }
 
@@ -173,20 +178,27 @@ impl Batch<'_> {
             let inside = |b: &GpuBuffer| b.buffer == s.output.buffer;
             s.cursor + size <= s.size && !inside(x) && !g.is_some_and(inside)
         });
-        let joins = room
-            && self.group.as_ref().is_some_and(|grp| grp.act == act && grp.backward == g.is_some());
+        if !room {
+            self.flush()?;
+            let last = self.slab.as_ref().map_or(SLAB_FIRST / 2, |s| s.size);
+            let size = (2 * last).clamp(SLAB_FIRST, SLAB_MAX).max(size);
+            let output = self.gpu.create_output((size / 4) as usize)?;
+            self.held.push(output.handle());
+            self.slab = Some(Slab { output, size, cursor: 0, group: None });
+        }
+        let backward = g.is_some();
+        let joins = self
+            .slab
+            .as_ref()
+            .and_then(|s| s.group.as_ref())
+            .is_some_and(|grp| grp.act == act && grp.backward == backward);
         if !joins {
             self.flush()?;
-            if !room {
-                let last = self.slab.as_ref().map_or(SLAB_FIRST / 2, |s| s.size);
-                let size = (2 * last).clamp(SLAB_FIRST, SLAB_MAX).max(size);
-                let output = self.gpu.create_output((size / 4) as usize)?;
-                self.slab = Some(Slab { output, size, cursor: 0 });
-            }
-            self.group = Some(Group { act, backward: g.is_some(), segments: Vec::new() });
         }
-        let slab = self.slab.as_mut().expect("a run lives in a slab");
-        let grp = self.group.as_mut().expect("a run is open");
+        let Some(slab) = self.slab.as_mut() else {
+            return Err(Error::Gpu("internal: a fused run has no slab".into()));
+        };
+        let grp = slab.group.get_or_insert_with(|| Group { act, backward, segments: Vec::new() });
         let at = slab.cursor;
         grp.segments.push((x.handle(), g.map(GpuBuffer::handle), at));
         slab.cursor += size;
@@ -221,6 +233,8 @@ impl Batch<'_> {
         } else {
             let y = self.gpu.create_output(x.len())?;
             self.record(act, Operands::out_of_place(x, g, &y))?;
+            self.held.extend([x.handle(), y.handle()]);
+            self.held.extend(g.map(GpuBuffer::handle));
             y
         };
         self.recorded += 1;
@@ -243,6 +257,7 @@ impl Batch<'_> {
             self.checks.push((act, before, None, x.handle()));
         }
         self.record(act, Operands::InPlace { x })?;
+        self.held.push(x.handle());
         self.recorded += 1;
         Ok(())
     }
@@ -258,17 +273,27 @@ impl Batch<'_> {
     }
 
     /// Submits every recorded operation in one command buffer. Returns at once unless
-    /// verification is on, which waits and checks every result.
+    /// verification is on, which waits and checks every result. A device error caused by the
+    /// batch's commands is this call's error.
+    ///
+    /// Every buffer the batch recorded stays reserved until the submission has finished on the
+    /// device, so tensors may be dropped at any point before or after this call.
     pub fn submit(mut self) -> Result<(), Error> {
-        self.flush()?;
-        self.pass = None;
-        let encoder = std::mem::replace(
-            &mut self.encoder,
-            self.gpu.device.create_command_encoder(&Default::default()),
-        );
-        self.gpu.queue.submit([encoder.finish()]);
+        let gpu = self.gpu;
+        gpu.scoped(|| {
+            self.flush()?;
+            self.pass = None;
+            let encoder = std::mem::replace(
+                &mut self.encoder,
+                gpu.device.create_command_encoder(&Default::default()),
+            );
+            gpu.queue.submit([encoder.finish()]);
+            Ok(())
+        })?;
+        let held = std::mem::take(&mut self.held);
+        gpu.queue.on_submitted_work_done(move || drop(held));
         for (act, x, g, y) in &self.checks {
-            crate::verify::check(self.gpu, *act, x, g.as_ref(), y)?;
+            crate::verify::check(gpu, *act, x, g.as_ref(), y)?;
         }
         Ok(())
     }

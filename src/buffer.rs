@@ -64,6 +64,13 @@ impl GpuBuffer {
         }
     }
 
+    /// Keeps this tensor's allocation out of the pool for good (see [`Lease::retire`]).
+    pub(crate) fn retire(&self) {
+        if let Some(lease) = &self.lease {
+            lease.retire();
+        }
+    }
+
     /// Another handle on this tensor (see [`part`](Self::part)).
     pub(crate) fn handle(&self) -> GpuBuffer {
         self.part(self.offset, self.len)

@@ -161,16 +161,19 @@ impl GpuActivations {
         Ok(())
     }
 
-    /// Records and submits one operation, its parameters in the shared ring.
+    /// Records and submits one operation, its parameters in the shared ring; a device error it
+    /// causes is this call's error.
     pub(crate) fn dispatch(&self, act: Activation, ops: Operands<'_>) -> Result<(), Error> {
-        let mut enc = self
-            .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(act.name()) });
-        // The ring's lock is held until the submission that reads the slots is queued.
-        let mut ring = self.ring.lock().unwrap_or_else(|p| p.into_inner());
-        self.record(&mut enc, &mut *ring, act, ops)?;
-        self.queue.submit([enc.finish()]);
-        Ok(())
+        self.scoped(|| {
+            let mut enc = self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some(act.name()),
+            });
+            // The ring's lock is held until the submission that reads the slots is queued.
+            let mut ring = self.ring.lock().unwrap_or_else(|p| p.into_inner());
+            self.record(&mut enc, &mut *ring, act, ops)?;
+            self.queue.submit([enc.finish()]);
+            Ok(())
+        })
     }
 }
 

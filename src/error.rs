@@ -85,9 +85,26 @@ pub enum Error {
         bytes: u64,
     },
 
-    /// The device reported an error (shader or pipeline creation, validation, device loss).
+    /// The device reported an error (shader or pipeline creation, validation), attributed to
+    /// the call that caused it wherever wgpu's error scopes allow.
     #[error("GPU error: {0}")]
     Gpu(String),
+
+    /// The device was lost (destroyed, reset by the driver, or unplugged). Every call on this
+    /// [`GpuActivations`](crate::GpuActivations) returns this from then on; open a new one.
+    #[error("the GPU device was lost: {reason}")]
+    DeviceLost {
+        /// What wgpu reported: the kind of loss and its message.
+        reason: String,
+    },
+
+    /// A wait for the device took longer than [`Options::wait_timeout`](crate::Options::wait_timeout).
+    /// The work is still queued; a later call waits for it again.
+    #[error("the device did not finish within the wait timeout of {timeout:?}")]
+    Timeout {
+        /// The timeout that expired.
+        timeout: std::time::Duration,
+    },
 
     /// Reading a buffer back from the device failed.
     #[error("reading back from the device failed: {0}")]

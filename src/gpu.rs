@@ -1,7 +1,8 @@
 //! [`GpuActivations`]: the device, its queue, and every operation on [`GpuBuffer`]s.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
 
 use crate::buffer::{GpuBuffer, padded_len4};
 use crate::error::Error;
@@ -37,6 +38,7 @@ pub struct GpuActivations {
     pub(crate) limits: wgpu::Limits,
     id: u64,
     verify: bool,
+    wait_timeout: Option<Duration>,
     pub(crate) pipelines: PipelineCache,
     /// Parameter slots for single operations.
     pub(crate) ring: Mutex<Ring>,
@@ -47,6 +49,8 @@ pub struct GpuActivations {
     pub(crate) staging_down: Mutex<Option<wgpu::Buffer>>,
     /// The first device error that no error scope caught, reported by the next waiting call.
     uncaptured: Arc<Mutex<Option<String>>>,
+    /// Set by wgpu's device-lost callback: why the device was lost.
+    lost: Arc<OnceLock<String>>,
 }
 
 impl std::fmt::Debug for GpuActivations {
@@ -108,6 +112,7 @@ impl GpuActivations {
         let mut gpu = Self::from_device(device, queue)?;
         gpu.info = adapter.get_info();
         gpu.verify = opts.verify;
+        gpu.wait_timeout = opts.wait_timeout;
         Ok(gpu)
     }
 
@@ -121,6 +126,12 @@ impl GpuActivations {
             let mut slot = sink.lock().unwrap_or_else(|p| p.into_inner());
             slot.get_or_insert_with(|| e.to_string());
         }));
+        let lost = Arc::new(OnceLock::new());
+        let lost_sink = lost.clone();
+        device.set_device_lost_callback(move |reason, message| {
+            log::error!("GPU device lost ({reason:?}): {message}");
+            let _ = lost_sink.set(format!("{reason:?}: {message}"));
+        });
         Ok(GpuActivations {
             info: device.adapter_info(),
             limits: device.limits(),
@@ -134,6 +145,8 @@ impl GpuActivations {
             staging_up: Mutex::new(None),
             staging_down: Mutex::new(None),
             uncaptured,
+            lost,
+            wait_timeout: None,
         })
     }
 
@@ -162,6 +175,45 @@ impl GpuActivations {
         self.verify = on;
     }
 
+    /// The longest a call waits for the device (see [`Options::wait_timeout`]).
+    pub fn wait_timeout(&self) -> Option<Duration> {
+        self.wait_timeout
+    }
+
+    /// Sets the longest a call waits for the device; `None` waits as long as the work takes.
+    pub fn set_wait_timeout(&mut self, timeout: Option<Duration>) {
+        self.wait_timeout = timeout;
+    }
+
+    /// [`Error::DeviceLost`] once wgpu has reported the device lost, so that every call fails
+    /// at once instead of queueing work that never runs.
+    pub(crate) fn alive(&self) -> Result<(), Error> {
+        match self.lost.get() {
+            Some(reason) => Err(Error::DeviceLost { reason: reason.clone() }),
+            None => Ok(()),
+        }
+    }
+
+    /// Runs `record` (which records and submits one operation) inside error scopes, so that a
+    /// validation or memory error it causes is returned by this call, not by a later one.
+    pub(crate) fn scoped<T>(&self, record: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
+        self.alive()?;
+        let memory = self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
+        let validation = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let result = record();
+        let invalid = pollster::block_on(validation.pop());
+        let oom = pollster::block_on(memory.pop());
+        // A non-blocking poll runs wgpu's callbacks: a loss is seen by this call.
+        let _ = self.device.poll(wgpu::PollType::Poll);
+        self.alive()?;
+        if let Some(e) = invalid {
+            return Err(Error::Gpu(e.to_string()));
+        }
+        if let Some(e) = oom {
+            return Err(Error::Gpu(e.to_string()));
+        }
+        result
+    }
     pub(crate) fn check_same_shape(
         &self,
         x: &GpuBuffer,
@@ -177,16 +229,18 @@ impl GpuActivations {
     }
 
     pub(crate) fn check_owner(&self, buf: &GpuBuffer, what: &'static str) -> Result<(), Error> {
+        self.alive()?;
         if buf.owner == self.id { Ok(()) } else { Err(Error::WrongDevice { what }) }
     }
 
     /// A tensor of `len` floats for an operation to write: a pooled buffer of that size if one
     /// is free, else a new one.
     pub(crate) fn create_output(&self, len: usize) -> Result<GpuBuffer, Error> {
+        self.alive()?;
         let bytes = padded_len4(len).saturating_mul(16);
         let buffer = match self.pool.take(bytes) {
             Some(b) => b,
-            None => self.create_storage(len, false)?,
+            None => self.create_storage(len)?,
         };
         Ok(self.leased(buffer, len))
     }
@@ -194,18 +248,30 @@ impl GpuActivations {
     /// A tensor of `len` floats in `buffer`, which goes back to the pool when the tensor (and
     /// every view sharing its lease) is dropped.
     pub(crate) fn leased(&self, buffer: wgpu::Buffer, len: usize) -> GpuBuffer {
-        let lease = Arc::new(Lease { buffer: buffer.clone(), pool: self.pool.clone() });
+        let lease = Arc::new(Lease::new(buffer.clone(), self.pool.clone()));
         GpuBuffer { buffer, offset: 0, len, owner: self.id, lease: Some(lease) }
     }
 
-    /// Frees the device buffers kept for reuse (they are kept up to 1 GiB).
+    /// Frees the device buffers kept for reuse now.
+    ///
+    /// Without it the pool trims itself: a dropped tensor's buffer (an operation's result or an
+    /// upload) is kept for the next allocation of its size; one that no allocation has taken
+    /// back within 4,096 allocations and returns is freed, and at most 1 GiB is kept (the
+    /// longest-idle buffers go first). A loop that repeats the same work therefore allocates
+    /// nothing after its first round and holds flat memory.
     pub fn release_pooled(&self) {
         self.pool.clear();
     }
 
+    /// Bytes of device memory held in the pool for reuse (see [`release_pooled`](Self::release_pooled)).
+    pub fn pooled_bytes(&self) -> u64 {
+        self.pool.held_bytes()
+    }
+
     /// A storage buffer for `len` floats, padded to whole vec4s, with size and memory errors
     /// turned into [`Error`]s.
-    pub(crate) fn create_storage(&self, len: usize, mapped: bool) -> Result<wgpu::Buffer, Error> {
+    pub(crate) fn create_storage(&self, len: usize) -> Result<wgpu::Buffer, Error> {
+        self.alive()?;
         let bytes = padded_len4(len)
             .checked_mul(16)
             .filter(|&b| b <= self.limits.max_buffer_size)
@@ -221,7 +287,7 @@ impl GpuActivations {
             usage: wgpu::BufferUsages::STORAGE
                 | wgpu::BufferUsages::COPY_SRC
                 | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: mapped,
+            mapped_at_creation: false,
         });
         match pollster::block_on(scope.pop()) {
             Some(_) => Err(Error::OutOfMemory { bytes }),
@@ -231,10 +297,17 @@ impl GpuActivations {
 
     /// Blocks until submission `idx` (or everything) is done, then reports any device error.
     pub(crate) fn wait(&self, idx: Option<wgpu::SubmissionIndex>) -> Result<(), Error> {
-        self.device
-            .poll(wgpu::PollType::Wait { submission_index: idx, timeout: None })
-            .map_err(|e| Error::Gpu(e.to_string()))?;
-        self.take_device_error()
+        self.alive()?;
+        let timeout = self.wait_timeout;
+        let polled = self.device.poll(wgpu::PollType::Wait { submission_index: idx, timeout });
+        self.alive()?;
+        match polled {
+            Ok(_) => self.take_device_error(),
+            Err(wgpu::PollError::Timeout) => {
+                Err(Error::Timeout { timeout: timeout.unwrap_or_default() })
+            }
+            Err(e) => Err(Error::Gpu(e.to_string())),
+        }
     }
 
     pub(crate) fn take_device_error(&self) -> Result<(), Error> {

@@ -21,6 +21,7 @@
 //! [`ulp`]s: forward within 4 ULP and backward within 8 ULP of float64 over the whole f32 range
 //! (the piecewise-linear ones correctly rounded); see [`Bounds`].
 #![deny(missing_docs)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 mod activation;
 mod batch;

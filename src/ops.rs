@@ -85,9 +85,10 @@ impl GpuActivations {
     /// encoder); the result is valid once that encoder's commands are submitted on this
     /// instance's queue. Verification does not apply: nothing has run yet.
     ///
-    /// Keep `x` and the result alive until the encoder is submitted: a tensor dropped earlier
-    /// hands its memory back to this instance's pool, where an operation submitted in the
-    /// meantime may take it.
+    /// Nothing needs to be kept alive for the encoder's sake: the tensors it records (`x`, the
+    /// result, and `grad_out` in [`encode_backward`](Self::encode_backward)) are never handed
+    /// to other work through this instance's pool again. Dropping one frees it instead, and wgpu
+    /// keeps the memory until every submission that uses it has finished.
     pub fn encode_forward(
         &self,
         encoder: &mut wgpu::CommandEncoder,
@@ -121,6 +122,9 @@ impl GpuActivations {
         self.check_operation(act, x, g)?;
         let y = self.create_output(x.len())?;
         self.record(encoder, &mut Fresh, act, Operands::out_of_place(x, g, &y))?;
+        for recorded in [Some(x), g, Some(&y)].into_iter().flatten() {
+            recorded.retire();
+        }
         Ok(y)
     }
 
@@ -129,6 +133,10 @@ impl GpuActivations {
     /// and the generic one; PReLU's and the softmax family's), so that no later call pays for
     /// compilation.
     pub fn warm_up(&self) -> Result<(), Error> {
+        self.scoped(|| self.compile_all())
+    }
+
+    fn compile_all(&self) -> Result<(), Error> {
         for act in Activation::ALL {
             for dir in Direction::ALL {
                 let key = Key::elementwise(*act, dir);

@@ -18,6 +18,10 @@ pub struct Options {
     /// activation's [`Bounds`](crate::Bounds) is [`Error::Mismatch`](crate::Error::Mismatch).
     /// Default: on in debug builds, off in release builds (like Rust's overflow checks).
     pub verify: bool,
+    /// The longest any call waits for the device (a download, [`sync`](crate::GpuActivations::sync),
+    /// verification); past it the call returns [`Error::Timeout`](crate::Error::Timeout) instead
+    /// of waiting on. Default: `None`, wait as long as the work takes.
+    pub wait_timeout: Option<std::time::Duration>,
 }
 
 impl Default for Options {
@@ -27,6 +31,7 @@ impl Default for Options {
             adapter_name: None,
             power_preference: wgpu::PowerPreference::HighPerformance,
             verify: cfg!(debug_assertions),
+            wait_timeout: None,
         }
     }
 }

@@ -137,7 +137,7 @@ pub(crate) struct PipelineCache {
 
 impl PipelineCache {
     pub fn get(&self, device: &wgpu::Device, key: Key) -> Result<Arc<Pipeline>, Error> {
-        if let Some(p) = self.map.lock().expect("pipeline cache poisoned").get(&key) {
+        if let Some(p) = self.map.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
             return Ok(p.clone());
         }
         let built = Arc::new(match key {
@@ -162,7 +162,7 @@ impl PipelineCache {
                 compile(device, k.entry_point(), source, k.entry_point(), &[])?
             }
         });
-        let mut map = self.map.lock().expect("pipeline cache poisoned");
+        let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
         Ok(map.entry(key).or_insert(built).clone())
     }
 }

@@ -168,7 +168,7 @@ impl GpuActivations {
             let per_channel = shape.n / if shape.wlen == 1 { 1 } else { shape.channels };
             let blocks = per_channel.div_ceil(PER_BLOCK_TARGET).clamp(1, MAX_BLOCKS);
             let per_block = per_channel.div_ceil(blocks);
-            let partial = self.create_storage(blocks * shape.wlen, false)?;
+            let partial = self.create_storage(blocks * shape.wlen)?;
             let words = shape.words(0, blocks as u32, per_block as u32);
             let bufs =
                 [(1, x.binding()), (3, partial.as_entire_binding()), (4, grad_out.binding())];

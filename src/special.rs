@@ -35,30 +35,30 @@ impl GpuActivations {
     ) -> Result<(), Error> {
         let pipe = self.pipelines.get(&self.device, Key::Special(k))?;
         words[5] = 0;
-        // The ring's lock is held until the submission that reads the slot is queued.
-        let mut ring = self.ring.lock().unwrap_or_else(|p| p.into_inner());
-        let slot = ring.slot(&self.device, &self.queue, bytemuck::cast_slice(&words));
-        let mut entries =
-            vec![wgpu::BindGroupEntry { binding: 0, resource: uniforms::binding(&slot) }];
-        entries.extend(
-            buffers.iter().map(|(binding, r)| wgpu::BindGroupEntry {
+        self.scoped(|| {
+            // The ring's lock is held until the submission that reads the slot is queued.
+            let mut ring = self.ring.lock().unwrap_or_else(|p| p.into_inner());
+            let slot = ring.slot(&self.device, &self.queue, bytemuck::cast_slice(&words));
+            let mut entries =
+                vec![wgpu::BindGroupEntry { binding: 0, resource: uniforms::binding(&slot) }];
+            entries.extend(buffers.iter().map(|(binding, r)| wgpu::BindGroupEntry {
                 binding: *binding,
                 resource: r.clone(),
-            }),
-        );
-        let bind_group = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some(k.entry_point()),
-            layout: &pipe.layout,
-            entries: &entries,
-        });
-        let mut enc = self.device.create_command_encoder(&Default::default());
-        {
-            let mut pass = enc.begin_compute_pass(&Default::default());
-            pass.set_pipeline(&pipe.pipeline);
-            pass.set_bind_group(0, &bind_group, &[]);
-            pass.dispatch_workgroups(gx, gy, 1);
-        }
-        self.queue.submit([enc.finish()]);
-        Ok(())
+            }));
+            let bind_group = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some(k.entry_point()),
+                layout: &pipe.layout,
+                entries: &entries,
+            });
+            let mut enc = self.device.create_command_encoder(&Default::default());
+            {
+                let mut pass = enc.begin_compute_pass(&Default::default());
+                pass.set_pipeline(&pipe.pipeline);
+                pass.set_bind_group(0, &bind_group, &[]);
+                pass.dispatch_workgroups(gx, gy, 1);
+            }
+            self.queue.submit([enc.finish()]);
+            Ok(())
+        })
     }
 }

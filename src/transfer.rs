@@ -11,25 +11,13 @@ use crate::gpu::GpuActivations;
 pub(crate) const STAGING_BYTES: u64 = 16 << 20;
 
 impl GpuActivations {
-    /// Copies `data` to a new buffer on the device.
+    /// Copies `data` to a new buffer on the device. The buffer comes from the pool when one of
+    /// the right size is free (uploads in a loop allocate nothing), and goes back to it when
+    /// the tensor is dropped. A tensor larger than the device allows is [`Error::TooLarge`],
+    /// found before anything is allocated or copied.
     pub fn upload(&self, data: &[f32]) -> Result<GpuBuffer, Error> {
-        let bytes: &[u8] = bytemuck::cast_slice(data);
-        if bytes.len() as u64 <= STAGING_BYTES {
-            // Small enough: write straight into a buffer mapped at creation (it starts zeroed,
-            // so the vec4 padding needs no write).
-            let buffer = self.create_storage(data.len(), true)?;
-            {
-                let mut view = buffer
-                    .slice(..)
-                    .get_mapped_range_mut()
-                    .map_err(|e| Error::Gpu(e.to_string()))?;
-                view.slice(..bytes.len()).copy_from_slice(bytes);
-            }
-            buffer.unmap();
-            return Ok(self.leased(buffer, data.len()));
-        }
         let out = self.create_output(data.len())?;
-        self.write_into(&out, data)?;
+        self.scoped(|| self.write_into(&out, data))?;
         Ok(out)
     }
 
@@ -43,11 +31,17 @@ impl GpuActivations {
                 expected: buf.len(),
             });
         }
-        self.write_into(buf, data)
+        self.scoped(|| self.write_into(buf, data))
     }
 
+    /// Copies `data` into `buf`: small data through the queue's own staging (ordered before the
+    /// next submission, no wait), larger data in pieces through the reused staging buffer.
     fn write_into(&self, buf: &GpuBuffer, data: &[f32]) -> Result<(), Error> {
         let bytes: &[u8] = bytemuck::cast_slice(data);
+        if bytes.len() as u64 <= STAGING_BYTES {
+            self.queue.write_buffer(&buf.buffer, buf.offset, bytes);
+            return Ok(());
+        }
         let mut staging = self.staging_up.lock().unwrap_or_else(|p| p.into_inner());
         for (k, piece) in bytes.chunks(STAGING_BYTES as usize).enumerate() {
             let size = (piece.len() as u64).div_ceil(16) * 16; // copies move whole words

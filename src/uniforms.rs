@@ -81,11 +81,15 @@ pub(crate) struct Arena {
 impl Uniforms for Arena {
     fn slot(&mut self, device: &wgpu::Device, queue: &wgpu::Queue, block: &[u8]) -> Slot {
         let stride = stride(device);
-        if self.buffers.is_empty() || self.used == RING_SLOTS {
-            self.buffers.push(uniform_buffer(device, stride * RING_SLOTS));
-            self.used = 0;
-        }
-        let buffer = self.buffers.last().expect("just pushed").clone();
+        let buffer = match self.buffers.last() {
+            Some(b) if self.used < RING_SLOTS => b.clone(),
+            _ => {
+                let b = uniform_buffer(device, stride * RING_SLOTS);
+                self.buffers.push(b.clone());
+                self.used = 0;
+                b
+            }
+        };
         let offset = self.used * stride;
         self.used += 1;
         queue.write_buffer(&buffer, offset, block);
