@@ -278,10 +278,12 @@ pub(crate) mod kernels {
     pub fn hardswish(x: f64, _: &[f64; 4]) -> f64 {
         if x <= -3.0 { 0.0 } else { x * relu6(x + 3.0, &[0.0; 4]) / 6.0 }
     }
+    /// Current PyTorch's convention (its `hardswish_backward`, see pytorch/pytorch#147801): 0 up
+    /// to −3 included, 1 from 3 included, (2x + 3)/6 strictly between.
     pub fn hardswish_d(x: f64, _: &[f64; 4]) -> f64 {
-        if x < -3.0 {
+        if x <= -3.0 {
             0.0
-        } else if x <= 3.0 {
+        } else if x < 3.0 {
             (2.0 * x + 3.0) / 6.0
         } else {
             1.0
