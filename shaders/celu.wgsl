@@ -10,6 +10,10 @@ fn act_df(x: f32) -> Parts {
     if (x > 0.0) {
         return plain(1.0);
     }
-    let z = div_exact(x, act_params().x);
+    let alpha = act_params().x;
+    if (is_inf(x) && alpha > 0.0) {
+        return plain(0.0); // the limit at -inf (for alpha < 0 it is +inf: the token 2^500)
+    }
+    let z = div_exact(x, alpha);
     return exp_sum_parts(z.x, z.y);
 }

@@ -65,7 +65,7 @@ fn act_f(x: f32) -> f32 {
     if (x > 0.0) {
         return x * (1.0 - scale2(q, ph.k));
     }
-    return select(scale2(x * q, ph.k), 0.0, ph.m == 0.0);
+    return select(scale2(x * q, ph.k), 0.0, is_inf(x)); // x Phi(x) -> 0 at -inf
 }
 
 // S(x) = f'(x) / (x - x0) on [-1.5, -0.25].
@@ -87,10 +87,10 @@ fn act_df(x: f32) -> Parts {
         let z = x * x;
         return plain((0.5 + x * gelu_phi_poly(z)) + x * (INV_SQRT_2PI * exp_nonpos(-0.5 * z)));
     }
-    let ph = half_square_exp_parts(a);
-    if (ph.m == 0.0) {
-        return plain(select(0.0, 1.0, x > 0.0));
+    if (is_inf(x)) {
+        return plain(select(0.0, 1.0, x > 0.0)); // the limits; any finite x keeps its token
     }
+    let ph = half_square_exp_parts(a);
     if (x > 0.0) {
         return plain(1.0 + scale2(ph.m * (a * INV_SQRT_2PI - scaled_mills(a)), ph.k)); // 1 - Q + x phi
     }

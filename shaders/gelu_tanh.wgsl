@@ -34,7 +34,7 @@ fn act_f(x: f32) -> f32 {
     }
     let p = gelu_tanh_exp(x);
     let e = scale2(p.m, p.k);
-    return select(scale2(x * (p.m / (1.0 + e)), p.k), 0.0, p.m == 0.0);
+    return select(scale2(x * (p.m / (1.0 + e)), p.k), 0.0, is_inf(x)); // x sigmoid(v) -> 0 at -inf
 }
 
 fn act_df(x: f32) -> Parts {
@@ -55,10 +55,13 @@ fn act_df(x: f32) -> Parts {
         let d = 1.0 + en;
         return plain((1.0 + x * (en / d) * GT_K_HI * (1.0 + 3.0 * GT_A * x * x)) / d);
     }
-    let p = gelu_tanh_exp(x);
-    if (p.m == 0.0) {
-        return plain(0.0);
+    if (is_inf(x)) {
+        return plain(0.0); // the limit at -inf; any finite x keeps its token
     }
+    let p = gelu_tanh_exp(x);
     let d = 1.0 + scale2(p.m, p.k);
-    return Parts(p.m / d * (1.0 + x * GT_K_HI * (1.0 + 3.0 * GT_A * x * x) / d), p.k);
+    // Past -1e6 (deep in the token's range, where only the sign matters) x is clamped, so that
+    // x K (1 + 3 A x^2) cannot overflow and the token's mantissa stays finite.
+    let xc = max(x, -1e6);
+    return Parts(p.m / d * (1.0 + xc * GT_K_HI * (1.0 + 3.0 * GT_A * xc * xc) / d), p.k);
 }

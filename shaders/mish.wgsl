@@ -22,12 +22,15 @@ fn act_df(x: f32) -> Parts {
     if (x > 15.0) {
         return plain(1.0);
     }
-    let p = exp_parts(x);
-    if (p.m == 0.0) {
-        return plain(0.0); // e^x is 0 even in float64
+    if (is_inf(x)) {
+        return plain(0.0); // the limit at -inf; any finite x keeps its token
     }
+    let p = exp_parts(x);
     let e = scale2(p.m, p.k);
     let q = e * (e + 2.0) + 2.0;
-    let b = ((e + 4.0) * e + (6.0 + 4.0 * x)) * e + 4.0 * (1.0 + x);
+    // Past -1e6 (deep in the token's range, where e = 0 and only the sign matters) x is clamped,
+    // so that 4 (1 + x) cannot overflow and the token's mantissa stays finite.
+    let xc = max(x, -1e6);
+    let b = ((e + 4.0) * e + (6.0 + 4.0 * xc)) * e + 4.0 * (1.0 + xc);
     return Parts(p.m * b / (q * q), p.k);
 }

@@ -97,22 +97,25 @@ fn reduce_ln2(x: f32) -> Parts {
 }
 
 // e^x = m * 2^k with m in [0.7, 1.42], for x <= 280. Below -280 no f32 times it is a normal
-// f32, so a token 2^-500 stands in, kept non-zero (inf * e^x is still inf) down to where e^x
-// underflows even float64, as the reference's does.
+// f32, so a token 2^-500 stands in: grad_out * f'(x) follows exact arithmetic, where e^x is never
+// 0 for a finite x, so inf times it is inf however far out x is, while any finite f32 times
+// 2^-500 (times a mantissa below 2^300) rounds to 0. Only x = -inf gives 0, the limit there.
+// (The reference carries the same tails as float64's smallest subnormal.)
 fn exp_parts(x: f32) -> Parts {
     let red = reduce_ln2(max(x, -280.0));
     let p = Parts(1.0 + expm1_reduced(red.m), red.k);
-    // Below -280 a token stands in (see above); below float64's underflow, 0.
-    let m = select(select(p.m, 1.0, x < -280.0), 0.0, x < -745.13318);
-    return Parts(m, select(select(p.k, -500, x < -280.0), 0, x < -745.13318));
+    let tail = x < -280.0;
+    let neg_inf = tail && is_inf(x); // on the bits: the compiler may assume no inf in comparisons
+    let m = select(select(p.m, 1.0, tail), 0.0, neg_inf);
+    return Parts(m, select(select(p.k, -500, tail), 0, neg_inf));
 }
 
 // e^(hi + lo) = m * 2^k for an argument carried as a sum (|lo| much smaller than |hi|), so that
-// a rounded product or quotient in the exponent costs no accuracy.
+// a rounded product or quotient in the exponent costs no accuracy. Below -280 the token 2^-500
+// stands in (see exp_parts) for every argument, -inf included: the argument overflows to -inf
+// for finite x (softplus' beta x, CELU's x / alpha, GELU's x^2 / 2), so the callers that need
+// the limit 0 at x = +-inf test x themselves. Scaled to a plain f32 (softmax) the token is 0.
 fn exp_sum_parts(hi: f32, lo: f32) -> Parts {
-    if (hi < -745.13318) {
-        return Parts(0.0, 0);
-    }
     if (hi < -280.0) {
         return Parts(1.0, -500);
     }
@@ -134,12 +137,10 @@ fn exp_sum_nonpos(hi: f32, lo: f32) -> f32 {
 }
 
 // e^(h1 + h2 + lo) as parts, for an argument carried as two large exact terms and a small one:
-// each large term is reduced by ln 2 exactly, and only the small remainders are added.
+// each large term is reduced by ln 2 exactly, and only the small remainders are added. Tokens
+// as exp_sum_parts (h = -inf included: GELU-tanh's cubic overflows for finite x).
 fn exp_sum2_parts(h1: f32, h2: f32, lo: f32) -> Parts {
     let h = h1 + h2;
-    if (h < -745.13318) {
-        return Parts(0.0, 0);
-    }
     if (h < -280.0) {
         return Parts(1.0, -500);
     }

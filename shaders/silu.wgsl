@@ -17,7 +17,7 @@ fn act_df(x: f32) -> Parts {
         return plain(select(1.0 + x * (e / d), 1.0, e == 0.0) / d); // x e^-x -> 0 at +inf
     }
     if (p.m == 0.0) {
-        return plain(0.0);
+        return plain(0.0); // x = -inf, the only x where exp_parts gives 0
     }
     return Parts((p.m / d) * (((1.0 + x) + e) / d), p.k); // 1 + x is exact around the zero of f'
 

@@ -105,7 +105,8 @@ fn row_stats(base: u32, lid: u32) -> RowStats {
     return st;
 }
 
-// e^(x - m) for x < m (m finite), with x - m carried exactly as hi + lo.
+// e^(x - m) for x < m (m finite), with x - m carried exactly as hi + lo. Below -280 (x = -inf
+// included) it is exp_sum_parts' token 2^-500, which exp_diff's scale2 flushes to 0.
 fn exp_diff_parts(x: f32, m: f32) -> Parts {
     let d = exact_sum(x, -m);
     return exp_sum_parts(d.x, d.y);

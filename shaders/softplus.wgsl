@@ -20,6 +20,9 @@ fn act_f(x: f32) -> f32 {
 // sigmoid(z) from e = e^-|z|: e / (1 + e) for z < 0, kept as parts so it stays exact where
 // tiny, and 1 / (1 + e) otherwise; one exponential and one division either way.
 fn act_df(x: f32) -> Parts {
+    if (is_inf(x)) {
+        return plain(select(0.0, 1.0, x > 0.0)); // the limits; any finite x keeps its token
+    }
     let beta = act_params().x;
     let z = beta_x(x);
     let neg = z.x < 0.0;

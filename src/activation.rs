@@ -214,7 +214,8 @@ activation_table! {
     Relu6 => "relu6", k::relu6, k::relu6_d, Bounds::EXACT;
     /// Hardsigmoid: relu6(x + 3)/6.
     Hardsigmoid => "hardsigmoid", k::hardsigmoid, k::hardsigmoid_d, Bounds::SMOOTH;
-    /// Hardswish: x·relu6(x + 3)/6; f′ = (2x + 3)/6 on [−3, 3] (PyTorch includes both ends).
+    /// Hardswish: x·relu6(x + 3)/6; f′ = 0 for x ≤ −3, (2x + 3)/6 strictly between, 1 for
+    /// x ≥ 3 (as PyTorch: f′(−3) = 0, f′(3) = 1).
     Hardswish => "hardswish", k::hardswish, k::hardswish_d, Bounds::smooth_with_zero(HARDSWISH_DF_ZERO);
     /// Log-sigmoid: f(x) = ln σ(x) = −softplus(−x).
     Logsigmoid => "logsigmoid", k::logsigmoid, k::logsigmoid_d, Bounds::SMOOTH;

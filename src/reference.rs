@@ -33,13 +33,29 @@ pub fn derivative_f64(act: Activation, x: f64) -> f64 {
 }
 
 /// `grad_out · f′(x)` in float64, with the crate's conventions: NaN in `x` or `grad_out` gives
-/// NaN, and where f′(x) = 0 the result is 0 whatever `grad_out` is (as PyTorch's ReLU).
+/// NaN; where f′(x) = 0 the result is 0 whatever `grad_out` is (as PyTorch's ReLU); a zero
+/// `grad_out` gives 0 (exact 0 · f′, even where f′ overflowed float64). Otherwise it follows
+/// exact arithmetic: an infinite `grad_out` gives ±∞ wherever f′(x) ≠ 0, however tiny (a
+/// derivative below float64's range is carried as the smallest subnormal, see the kernels).
+///
+/// ```
+/// use gpu_activations::{Activation, reference};
+/// // elu′(−1000) = e^−1000 is below float64's range, but not 0.
+/// assert_eq!(reference::backward_f64(Activation::Elu { alpha: 1.0 }, -1000.0, f64::INFINITY), f64::INFINITY);
+/// assert_eq!(reference::backward(Activation::Elu { alpha: 1.0 }, -1000.0, f32::MAX), 0.0);
+/// ```
 pub fn backward_f64(act: Activation, x: f64, grad_out: f64) -> f64 {
     if x.is_nan() || grad_out.is_nan() {
         return f64::NAN;
     }
     let d = derivative_f64(act, x);
-    if d == 0.0 { 0.0 } else { grad_out * d }
+    if d == 0.0 {
+        0.0
+    } else if grad_out == 0.0 {
+        grad_out * d.signum() // a zero signed as the product, never 0 · ∞ = NaN
+    } else {
+        grad_out * d
+    }
 }
 
 /// f(x) for `act`, rounded to f32.
@@ -89,6 +105,24 @@ crate::named_activations!(reference_fns);
 pub(crate) mod kernels {
     #![allow(clippy::trivially_copy_pass_by_ref)]
 
+    /// The smallest positive float64 (a subnormal, 2^-1074).
+    const TOKEN: f64 = f64::from_bits(1);
+
+    /// `d`, a derivative evaluated in float64 at `x`, unless it underflowed: where `d` is 0 at a
+    /// finite `x` although the exact derivative is not, the smallest subnormal with the exact
+    /// value's sign, which the caller gives as the sign of `sign` (`sign` = 0: the exact value
+    /// is 0, or `d` = 0 is not an underflow; `d` stands). As the shaders' 2^-500 token, it keeps
+    /// `grad_out · f′` exact in the only way that matters once f′ is below every f32: ±∞ for an
+    /// infinite `grad_out`, and for any finite one (|g| ≤ f32::MAX) a value that rounds to 0 in
+    /// f32. At x = ±∞, `d` is the limit of f′ and stands.
+    fn unless_underflowed(d: f64, x: f64, sign: f64) -> f64 {
+        if d == 0.0 && x.is_finite() && sign != 0.0 && !sign.is_nan() {
+            TOKEN.copysign(sign)
+        } else {
+            d
+        }
+    }
+
     /// 1/(1 + e^-x) without overflow.
     fn sigmoid64(x: f64) -> f64 {
         let e = (-x.abs()).exp();
@@ -128,7 +162,7 @@ pub(crate) mod kernels {
         if x > 0.0 { x } else { p[0] * x.exp_m1() }
     }
     pub fn elu_d(x: f64, p: &[f64; 4]) -> f64 {
-        if x > 0.0 { 1.0 } else { p[0] * x.exp() }
+        if x > 0.0 { 1.0 } else { unless_underflowed(p[0] * x.exp(), x, p[0]) }
     }
     pub fn softplus(x: f64, p: &[f64; 4]) -> f64 {
         if softplus_linear(x, p) {
@@ -138,26 +172,26 @@ pub(crate) mod kernels {
         (z.max(0.0) + (-z.abs()).exp().ln_1p()) / p[0]
     }
     pub fn softplus_d(x: f64, p: &[f64; 4]) -> f64 {
-        if softplus_linear(x, p) { 1.0 } else { sigmoid64(p[0] * x) }
+        if softplus_linear(x, p) { 1.0 } else { unless_underflowed(sigmoid64(p[0] * x), x, 1.0) }
     }
     pub fn sigmoid(x: f64, _: &[f64; 4]) -> f64 {
         sigmoid64(x)
     }
     pub fn sigmoid_d(x: f64, _: &[f64; 4]) -> f64 {
-        logistic_slope64(x)
+        unless_underflowed(logistic_slope64(x), x, 1.0)
     }
     pub fn tanh(x: f64, _: &[f64; 4]) -> f64 {
         x.tanh()
     }
     pub fn tanh_d(x: f64, _: &[f64; 4]) -> f64 {
         // 1 − tanh² = sech² = 4e/(1+e)² with e = e^(−2|x|); no cancellation near 1.
-        4.0 * logistic_slope64(2.0 * x)
+        unless_underflowed(4.0 * logistic_slope64(2.0 * x), x, 1.0)
     }
     pub fn arctan(x: f64, _: &[f64; 4]) -> f64 {
         x.atan()
     }
     pub fn arctan_d(x: f64, _: &[f64; 4]) -> f64 {
-        1.0 / (1.0 + x * x)
+        unless_underflowed(1.0 / (1.0 + x * x), x, 1.0) // underflows only past |x| = 1e154
     }
 
     /// softplus with β = 1, no threshold: max(x, 0) + ln(1 + e^-|x|).
@@ -174,7 +208,9 @@ pub(crate) mod kernels {
         times_vanishing(x, sigmoid64(x))
     }
     pub fn silu_d(x: f64, _: &[f64; 4]) -> f64 {
-        times_vanishing(1.0 + times_vanishing(x, sigmoid64(-x)), sigmoid64(x))
+        // σ(x)·s with s = 1 + x·σ(−x): σ(x) > 0, so f′ has the sign of s.
+        let s = 1.0 + times_vanishing(x, sigmoid64(-x));
+        unless_underflowed(times_vanishing(s, sigmoid64(x)), x, s)
     }
     pub fn mish(x: f64, _: &[f64; 4]) -> f64 {
         times_vanishing(x, softplus64(x).tanh())
@@ -183,7 +219,9 @@ pub(crate) mod kernels {
         let sp = softplus64(x);
         let sech = 1.0 / sp.cosh();
         let tail = times_vanishing(x, sech * sech * sigmoid64(x));
-        sp.tanh() + tail
+        // With e = eˣ, f′ = e·((e + 2)(e² + 2e + 2) + 4x(1 + e))/(e² + 2e + 2)², which has the
+        // sign of 4(1 + x) where e is below float64's range (there sp, e^x itself, is 0).
+        unless_underflowed(sp.tanh() + tail, x, if sp == 0.0 { 1.0 + x } else { 0.0 })
     }
 
     /// PyTorch's SELU constants.
@@ -194,20 +232,24 @@ pub(crate) mod kernels {
         SELU_SCALE * if x > 0.0 { x } else { SELU_ALPHA * x.exp_m1() }
     }
     pub fn selu_d(x: f64, _: &[f64; 4]) -> f64 {
-        SELU_SCALE * if x > 0.0 { 1.0 } else { SELU_ALPHA * x.exp() }
+        if x > 0.0 {
+            SELU_SCALE
+        } else {
+            unless_underflowed(SELU_SCALE * (SELU_ALPHA * x.exp()), x, 1.0)
+        }
     }
     pub fn celu(x: f64, p: &[f64; 4]) -> f64 {
         if x > 0.0 { x } else { p[0] * (x / p[0]).exp_m1() }
     }
     pub fn celu_d(x: f64, p: &[f64; 4]) -> f64 {
-        if x > 0.0 { 1.0 } else { (x / p[0]).exp() }
+        if x > 0.0 { 1.0 } else { unless_underflowed((x / p[0]).exp(), x, 1.0) }
     }
     pub fn softsign(x: f64, _: &[f64; 4]) -> f64 {
         if x.is_infinite() { x.signum() } else { x / (1.0 + x.abs()) }
     }
     pub fn softsign_d(x: f64, _: &[f64; 4]) -> f64 {
         let d = 1.0 + x.abs();
-        1.0 / (d * d)
+        unless_underflowed(1.0 / (d * d), x, 1.0) // underflows only past |x| = 1e154
     }
     pub fn hardtanh(x: f64, p: &[f64; 4]) -> f64 {
         if x < p[0] {
@@ -236,10 +278,12 @@ pub(crate) mod kernels {
     pub fn hardswish(x: f64, _: &[f64; 4]) -> f64 {
         if x <= -3.0 { 0.0 } else { x * relu6(x + 3.0, &[0.0; 4]) / 6.0 }
     }
+    /// Current PyTorch's convention (its `hardswish_backward`, see pytorch/pytorch#147801): 0 up
+    /// to −3 included, 1 from 3 included, (2x + 3)/6 strictly between.
     pub fn hardswish_d(x: f64, _: &[f64; 4]) -> f64 {
-        if x < -3.0 {
+        if x <= -3.0 {
             0.0
-        } else if x <= 3.0 {
+        } else if x < 3.0 {
             (2.0 * x + 3.0) / 6.0
         } else {
             1.0
@@ -249,7 +293,7 @@ pub(crate) mod kernels {
         -softplus64(-x)
     }
     pub fn logsigmoid_d(x: f64, _: &[f64; 4]) -> f64 {
-        sigmoid64(-x)
+        unless_underflowed(sigmoid64(-x), x, 1.0)
     }
     pub fn softshrink(x: f64, p: &[f64; 4]) -> f64 {
         if x > p[0] {
@@ -283,7 +327,8 @@ pub(crate) mod kernels {
         }
     }
     pub fn tanhshrink_d(x: f64, _: &[f64; 4]) -> f64 {
-        x.tanh() * x.tanh()
+        // tanh² x underflows only for |x| < 1e-162, never for an f32 x.
+        unless_underflowed(x.tanh() * x.tanh(), x, if x == 0.0 { 0.0 } else { 1.0 })
     }
 
     /// The standard normal CDF Φ and density φ.
@@ -298,7 +343,11 @@ pub(crate) mod kernels {
         times_vanishing(x, ncdf(x))
     }
     pub fn gelu_d(x: f64, _: &[f64; 4]) -> f64 {
-        ncdf(x) + times_vanishing(x, npdf(x))
+        // Where φ(x) underflows (x < −38.58), f′ = φ(x)·(x + Φ(x)/φ(x)) with Mills' ratio
+        // 0 < Φ(x)/φ(x) < 1/|x| for x < 0, so x + Φ(x)/φ(x) < x + 1/|x| < 0: f′ is negative,
+        // the sign of x + 1/|x|. (Past x = 38.58, f′ = 1: no underflow on that side.)
+        let d = ncdf(x) + times_vanishing(x, npdf(x));
+        unless_underflowed(d, x, if npdf(x) == 0.0 { x + 1.0 / x.abs() } else { 0.0 })
     }
 
     /// PyTorch's tanh approximation: x·σ(v) with v = 2·√(2/π)·(x + 0.044715·x³).
@@ -312,7 +361,9 @@ pub(crate) mod kernels {
         let v = gelu_tanh_v(x);
         let k = 2.0 * (2.0 / std::f64::consts::PI).sqrt();
         let slope = x * k * (1.0 + 3.0 * 0.044715 * x * x);
-        times_vanishing(1.0 + times_vanishing(slope, sigmoid64(-v)), sigmoid64(v))
+        // σ(v)·s with s = 1 + slope·σ(−v): σ(v) > 0, so f′ has the sign of s.
+        let s = 1.0 + times_vanishing(slope, sigmoid64(-v));
+        unless_underflowed(times_vanishing(s, sigmoid64(v)), x, s)
     }
 
     pub fn threshold(x: f64, p: &[f64; 4]) -> f64 {

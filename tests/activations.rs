@@ -120,7 +120,7 @@ fn limits_kinks_and_nan_by_hand() {
         (Activation::Hardtanh { min_val: -2.0, max_val: 3.0 }, 0.0, 1.0),
         (Activation::Relu6, 0.0, 0.0), (Activation::Relu6, 6.0, 0.0), (Activation::Relu6, 5.0, 1.0),
         (Activation::Hardsigmoid, 3.0, 0.0), (Activation::Hardsigmoid, -3.0, 0.0),
-        (Activation::Hardswish, -3.0, -0.5), (Activation::Hardswish, 3.0, 1.5), (Activation::Hardswish, 4.0, 1.0),
+        (Activation::Hardswish, -3.0, 0.0), (Activation::Hardswish, 3.0, 1.0), (Activation::Hardswish, 4.0, 1.0),
         (Activation::Hardswish, -4.0, 0.0),
         (Activation::Logsigmoid, -inf, 1.0), (Activation::Logsigmoid, inf, 0.0), (Activation::Logsigmoid, 0.0, 0.5),
         (Activation::Softshrink { lambda: 0.5 }, 0.5, 0.0), (Activation::Softshrink { lambda: 0.5 }, -0.6, 1.0),
@@ -283,5 +283,50 @@ fn huge_gradients_times_tiny_derivatives() {
         random_values(1 << 14, 77).into_iter().map(|g| if g.is_nan() { 1.0 } else { g }).collect();
     for act in Activation::ALL {
         assert_matches_reference(&gpu, *act, &random_values(1 << 14, 78), &random_exponent_grads);
+    }
+}
+
+/// Hardswish′ at its knees as current PyTorch's `hardswish_backward` gives it: 0 for x ≤ −3,
+/// (2x + 3)/6 strictly between −3 and 3, 1 for x ≥ 3; so hardswish′(−3) = 0 and
+/// hardswish′(3) = 1. Checked on the reference and on the GPU, verification off and on.
+#[test]
+fn hardswish_gradient_at_the_knees_as_pytorch() {
+    let act = Activation::Hardswish;
+    // The f32 neighbours of ±3: 3 ∓ 2^-22 inside, 3 ± 2^-22 outside.
+    let (in_lo, out_lo) = (f32::from_bits(0xc03f_ffff), f32::from_bits(0xc040_0001));
+    let (in_hi, out_hi) = (f32::from_bits(0x403f_ffff), f32::from_bits(0x4040_0001));
+    assert_eq!((in_lo as f64, out_lo as f64), (-3.0 + 2f64.powi(-22), -3.0 - 2f64.powi(-22)));
+    assert_eq!((in_hi as f64, out_hi as f64), (3.0 - 2f64.powi(-22), 3.0 + 2f64.powi(-22)));
+    // Strictly inside: (2x + 3)/6, here −1/2 + 2^-22/3 and 3/2 − 2^-22/3, rounded once.
+    let between = |x: f32| ((2.0 * x as f64 + 3.0) / 6.0) as f32;
+    assert_eq!(between(in_lo), (-0.5 + 2f64.powi(-22) / 3.0) as f32);
+    assert_eq!(between(in_hi), (1.5 - 2f64.powi(-22) / 3.0) as f32);
+    #[rustfmt::skip]
+    let cases: [(f32, f32); 8] = [
+        (-4.0, 0.0), (out_lo, 0.0), (-3.0, 0.0), (in_lo, between(in_lo)),
+        (in_hi, between(in_hi)), (3.0, 1.0), (out_hi, 1.0), (4.0, 1.0),
+    ];
+    for (x, want) in cases {
+        assert_eq!(gpu_activations::reference::hardswish_grad(x), want, "reference at {x}");
+    }
+    for verify in [false, true] {
+        let mut gpu = gpu();
+        gpu.set_verify(verify);
+        let xs: Vec<f32> = cases.iter().map(|c| c.0).collect();
+        let x = gpu.upload(&xs).unwrap();
+        let d = gpu.backward(act, &x, &gpu.upload(&[1.0; 8]).unwrap()).unwrap();
+        let d = gpu.download(&d).unwrap();
+        for ((x, want), got) in cases.into_iter().zip(d) {
+            if x.abs() >= 3.0 {
+                assert_eq!(got, want, "GPU at {x} (verify {verify})");
+            } else {
+                assert!(gpu_activations::ulp::error(got, want as f64) <= 1.0, "GPU at {x}: {got}");
+            }
+        }
+        // f′(−3) = 0 exactly, so even an infinite grad_out gives 0; f′(3) = 1 passes it on.
+        let x = gpu.upload(&[-3.0, 3.0]).unwrap();
+        let g = gpu.upload(&[f32::INFINITY, -f32::INFINITY]).unwrap();
+        let d = gpu.download(&gpu.backward(act, &x, &g).unwrap()).unwrap();
+        assert_eq!(d, [0.0, -f32::INFINITY], "verify {verify}");
     }
 }
