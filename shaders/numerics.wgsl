@@ -204,11 +204,11 @@ fn square_parts(x: f32) -> Parts {
     let b = bitcast<u32>(x);
     let ex = i32((b >> 23u) & 0xffu);
     if (ex == 0) {
-        // zero, or subnormal: x^2 is below any finite f32 product, but inf * x^2 is still inf
-        if ((b & 0x7fffffffu) == 0u) {
-            return plain(0.0);
-        }
-        return Parts(1.0, -500);
+        // zero, or subnormal: |x| = m * 2^-149 with the integer m read from the bits (the
+        // hardware may flush a subnormal operand), so x^2 = m^2 * 2^-298, which a large
+        // grad_out still brings back into the normal range.
+        let m = f32(b & 0x007fffffu);
+        return Parts(m * m, -298);
     }
     let f = bitcast<f32>((b & 0x007fffffu) | 0x3f000000u); // |x| = f * 2^(ex - 126)
     return Parts(f * f, 2 * (ex - 126));
@@ -240,6 +240,24 @@ fn expm1_nonpos(x: f32) -> f32 {
     let red = reduce_ln2(clamp(x, -17.5, 0.0));
     let t = pow2i(red.k);
     return select(t * expm1_reduced(red.m) + (t - 1.0), -1.0, x < -17.5);
+}
+
+// a (e^(hi + lo) - 1) for hi >= 0 (hi + lo an exact sum, |lo| much smaller), from one
+// reduction hi + lo = k ln2 + r: 2^k (e^r - 1) + (2^k - 1), whose two terms cannot cancel much
+// for k >= 1 (the first is at least -0.3 2^k, the second at least 2^k / 2). Past k = 24 the -1
+// is below half an ULP, and a e^r is scaled by 2^k on the exponent field, so the product is
+// finite wherever it should be even when e^(hi + lo) alone would overflow.
+fn scaled_expm1_sum_nonneg(a: f32, hi: f32, lo: f32) -> f32 {
+    let h = min(hi, 300.0);
+    let kf = round(h * LOG2E);
+    let r = ((h - kf * LN2_HI) - kf * LN2_LO) + select(lo, 0.0, hi > 300.0);
+    let k = i32(kf);
+    let em1 = expm1_reduced(r);
+    let t = pow2i(min(k, 24));
+    let near = a * (t * em1 + (t - 1.0));
+    let far = scale2(a * (1.0 + em1), k);
+    let overflow = bitcast<f32>(0x7f800000u | (bitcast<u32>(a) & 0x80000000u)); // +-inf as a
+    return select(select(near, far, k > 24), overflow, hi > 300.0);
 }
 
 // ln(1 + t) for t in [-0.5, 1] with full relative accuracy near 0: 2 atanh(t / (2 + t)), the

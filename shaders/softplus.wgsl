@@ -13,7 +13,13 @@ fn act_f(x: f32) -> f32 {
     let beta = act_params().x;
     let z = beta_x(x);
     let s = select(1.0, -1.0, z.x > 0.0); // e^-|z| = e^(s z)
-    let y = (max(beta * x, 0.0) + log1p_unit(exp_sum_nonpos(s * z.x, s * z.y))) / beta;
+    var y = (max(beta * x, 0.0) + log1p_unit(exp_sum_nonpos(s * z.x, s * z.y))) / beta;
+    if (beta < 1.0 && z.x < -80.0) {
+        // ln(1 + e^z) = e^z to f32 precision, and e^z may be below the normal range while
+        // e^z / beta is not: divide the parts before scaling.
+        let p = exp_sum_parts(z.x, z.y);
+        y = scale2(p.m / beta, p.k);
+    }
     return select(y, x, beta * x > act_params().y);
 }
 

@@ -22,16 +22,35 @@ pub fn ulp_of(v: f64) -> f64 {
 
 /// The error of `got` against the exact value `want`, in f32 ULP at `want`.
 ///
-/// NaN against NaN, and an infinity against a `want` that rounds to the same infinity, are 0;
-/// any other disagreement involving NaN or an infinity is `f64::INFINITY`. Zeros of either sign
-/// compare equal.
+/// NaN against NaN, and an infinity against a `want` that rounds to the same infinity, are 0.
+/// Near the overflow threshold an infinity counts as ±2¹²⁸, the value one ULP past `f32::MAX`
+/// (so a result of ∞ where the exact value is just below the threshold is off by a fraction
+/// of an ULP or a few, as rounding puts it, not infinitely). NaN against a number, an infinity
+/// against the other infinity or against an exact infinity is `f64::INFINITY`. Zeros of either
+/// sign compare equal.
+///
+/// ```
+/// use gpu_activations::ulp::error;
+/// assert_eq!(error(f32::INFINITY, f32::MAX as f64), 1.0);
+/// assert_eq!(error(f32::MAX, 2f64.powi(128)), 1.0);
+/// assert_eq!(error(f32::MAX, f64::INFINITY), f64::INFINITY);
+/// ```
 pub fn error(got: f32, want: f64) -> f64 {
     if want.is_nan() || got.is_nan() {
         return if want.is_nan() && got.is_nan() { 0.0 } else { f64::INFINITY };
     }
     let rounded = want as f32;
     if rounded.is_infinite() || got.is_infinite() {
-        return if rounded == got { 0.0 } else { f64::INFINITY };
+        if rounded == got {
+            return 0.0;
+        }
+        let opposite = got.is_infinite() && (got > 0.0) != (want > 0.0);
+        if want.is_infinite() || opposite {
+            return f64::INFINITY;
+        }
+        let threshold = 2f64.powi(128);
+        let g = if got.is_infinite() { threshold.copysign(got as f64) } else { got as f64 };
+        return (g - want).abs() / ulp_of(want);
     }
     (got as f64 - want).abs() / ulp_of(want)
 }
