@@ -130,6 +130,7 @@ impl GpuActivations {
         act: Activation,
         ops: Operands<'_>,
     ) -> Result<(), Error> {
+        let _serial = self.serialize();
         let total4 = ops.len4();
         if ops.input().is_empty() {
             return Ok(());

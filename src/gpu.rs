@@ -51,6 +51,9 @@ pub struct GpuActivations {
     uncaptured: Arc<Mutex<Option<String>>>,
     /// Set by wgpu's device-lost callback: why the device was lost.
     lost: Arc<OnceLock<String>>,
+    /// On the GL backend, one lock for all of this instance's device work (see
+    /// [`serialize`](Self::serialize)); `None` elsewhere.
+    serial: Option<parking_lot::ReentrantMutex<()>>,
 }
 
 impl std::fmt::Debug for GpuActivations {
@@ -133,6 +136,8 @@ impl GpuActivations {
             let _ = lost_sink.set(format!("{reason:?}: {message}"));
         });
         Ok(GpuActivations {
+            serial: (device.adapter_info().backend == wgpu::Backend::Gl)
+                .then(|| parking_lot::ReentrantMutex::new(())),
             info: device.adapter_info(),
             limits: device.limits(),
             ring: Ring::new(&device),
@@ -185,6 +190,17 @@ impl GpuActivations {
         self.wait_timeout = timeout;
     }
 
+    /// Holds this instance's lock for device work on the GL backend (a no-op elsewhere).
+    ///
+    /// wgpu's GL backend has one context shared by every thread, which it locks with a 6-second
+    /// limit and then panics ("Could not lock adapter context"). Threads queueing for it behind
+    /// pipeline compilations on a software driver can wait that long, so this instance lets one
+    /// thread at a time into wgpu, waiting in its own lock, which has no limit. Reentrant: the
+    /// choke points below nest.
+    pub(crate) fn serialize(&self) -> Option<parking_lot::ReentrantMutexGuard<'_, ()>> {
+        self.serial.as_ref().map(|m| m.lock())
+    }
+
     /// [`Error::DeviceLost`] once wgpu has reported the device lost, so that every call fails
     /// at once instead of queueing work that never runs.
     pub(crate) fn alive(&self) -> Result<(), Error> {
@@ -197,6 +213,7 @@ impl GpuActivations {
     /// Runs `record` (which records and submits one operation) inside error scopes, so that a
     /// validation or memory error it causes is returned by this call, not by a later one.
     pub(crate) fn scoped<T>(&self, record: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
+        let _serial = self.serialize();
         self.alive()?;
         let memory = self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
         let validation = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
@@ -236,6 +253,7 @@ impl GpuActivations {
     /// A tensor of `len` floats for an operation to write: a pooled buffer of that size if one
     /// is free, else a new one.
     pub(crate) fn create_output(&self, len: usize) -> Result<GpuBuffer, Error> {
+        let _serial = self.serialize();
         self.alive()?;
         let bytes = padded_len4(len).saturating_mul(16);
         let buffer = match self.pool.take(bytes) {
@@ -271,6 +289,7 @@ impl GpuActivations {
     /// A storage buffer for `len` floats, padded to whole vec4s, with size and memory errors
     /// turned into [`Error`]s.
     pub(crate) fn create_storage(&self, len: usize) -> Result<wgpu::Buffer, Error> {
+        let _serial = self.serialize();
         self.alive()?;
         let bytes = padded_len4(len)
             .checked_mul(16)
@@ -297,6 +316,7 @@ impl GpuActivations {
 
     /// Blocks until submission `idx` (or everything) is done, then reports any device error.
     pub(crate) fn wait(&self, idx: Option<wgpu::SubmissionIndex>) -> Result<(), Error> {
+        let _serial = self.serialize();
         self.alive()?;
         let timeout = self.wait_timeout;
         let polled = self.device.poll(wgpu::PollType::Wait { submission_index: idx, timeout });

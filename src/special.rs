@@ -33,6 +33,7 @@ impl GpuActivations {
         buffers: &[(u32, wgpu::BindingResource<'_>)],
         (gx, gy): (u32, u32),
     ) -> Result<(), Error> {
+        let _serial = self.serialize();
         let pipe = self.pipelines.get(&self.device, Key::Special(k))?;
         words[5] = 0;
         self.scoped(|| {

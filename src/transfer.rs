@@ -82,6 +82,7 @@ impl GpuActivations {
     /// Waits for all queued work on the buffer and copies it straight into `out`, which must
     /// have the buffer's length. Large buffers stream through a reused staging buffer.
     pub fn download_into(&self, buf: &GpuBuffer, out: &mut [f32]) -> Result<(), Error> {
+        let _serial = self.serialize();
         self.check_owner(buf, "buf")?;
         if out.len() != buf.len() {
             return Err(Error::LengthMismatch { what: "out", got: out.len(), expected: buf.len() });

@@ -111,7 +111,9 @@ fn eight_threads_share_one_instance() {
     for t in 0..THREADS {
         let (gpu, tx) = (gpu.clone(), tx.clone());
         std::thread::spawn(move || {
-            let _ = tx.send(worker(&gpu, t as u64 + 1));
+            let result = worker(&gpu, t as u64 + 1);
+            drop(gpu); // the instance is dropped by the test's own thread, last
+            let _ = tx.send(result);
         });
     }
     drop(tx);
