@@ -27,6 +27,18 @@ fn mib(bytes: u64) -> f64 {
     bytes as f64 / (1 << 20) as f64
 }
 
+/// Prints one row of the table (operations so far, RSS, pooled bytes, time); returns the RSS.
+fn sample(gpu: &GpuActivations, ops: u64, start: Instant) -> u64 {
+    let rss = rss_bytes().unwrap_or(0);
+    println!(
+        "{ops:>10} {:>10.1} {:>12.2} {:>8.1}",
+        mib(rss),
+        mib(gpu.pooled_bytes()),
+        start.elapsed().as_secs_f64()
+    );
+    rss
+}
+
 fn check(act: Activation, xs: &[f32], ys: &[f32]) {
     for (&x, &y) in xs.iter().zip(ys) {
         let want = reference::forward_f64(act, x as f64);
@@ -52,14 +64,7 @@ fn main() -> Result<(), Error> {
     println!("{:>10} {:>10} {:>12} {:>8}", "operations", "RSS MiB", "pooled MiB", "seconds");
     while ops < OPERATIONS {
         if ops >= next_sample {
-            let rss = rss_bytes().unwrap_or(0);
-            samples.push(rss);
-            println!(
-                "{ops:>10} {:>10.1} {:>12.2} {:>8.1}",
-                mib(rss),
-                mib(gpu.pooled_bytes()),
-                start.elapsed().as_secs_f64()
-            );
+            samples.push(sample(&gpu, ops, start));
             next_sample += SAMPLE_EVERY;
         }
         let k = round % sizes.len();
@@ -107,14 +112,8 @@ fn main() -> Result<(), Error> {
         }
         round += 1;
     }
-    let rss = rss_bytes().unwrap_or(0);
+    let rss = sample(&gpu, ops, start);
     samples.push(rss);
-    println!(
-        "{ops:>10} {:>10.1} {:>12.2} {:>8.1}",
-        mib(rss),
-        mib(gpu.pooled_bytes()),
-        start.elapsed().as_secs_f64()
-    );
     if samples.iter().all(|&s| s == 0) {
         println!("RSS is not available on this platform: no plateau check");
         return Ok(());

@@ -231,6 +231,7 @@ impl GpuActivations {
         }
         result
     }
+
     pub(crate) fn check_same_shape(
         &self,
         x: &GpuBuffer,
