@@ -1,10 +1,11 @@
 //! PReLU: a learned slope per channel, and its gradient summed on the GPU.
 
-use crate::buffer::GpuBuffer;
 use crate::error::Error;
-use crate::gpu::GpuActivations;
-use crate::pipeline::Special;
-use crate::special::grid_groups;
+use crate::rowwise::launch::grid_groups;
+use crate::runtime::buffer::GpuBuffer;
+use crate::runtime::dtype::DType;
+use crate::runtime::gpu::GpuActivations;
+use crate::runtime::pipeline::Special;
 use crate::verify::Compared;
 use crate::{reference, ulp};
 
@@ -74,7 +75,7 @@ impl GpuActivations {
                 self.limits.max_compute_workgroups_per_dimension
             )));
         }
-        self.check_bindable(x.len())?;
+        self.check_bindable(x)?;
         if x.len() > u32::MAX as usize {
             return Err(Error::Shape("PReLU input exceeds 2^32 elements".into()));
         }
@@ -125,7 +126,7 @@ impl GpuActivations {
         spatial: usize,
     ) -> Result<GpuBuffer, Error> {
         let shape = self.prelu_shape(x, weight, channels, spatial)?;
-        let y = self.create_output(x.len())?;
+        let y = self.create_output(x.dtype(), x.len())?;
         if !x.is_empty() {
             let (gx, gy) = self.elementwise_grid(x.len());
             let words = shape.words(gx * 256, 0, 0);
@@ -151,8 +152,8 @@ impl GpuActivations {
     ) -> Result<(GpuBuffer, GpuBuffer), Error> {
         let shape = self.prelu_shape(x, weight, channels, spatial)?;
         self.check_same_shape(x, grad_out, "grad_out")?;
-        let grad_x = self.create_output(x.len())?;
-        let grad_w = self.create_output(shape.wlen)?;
+        let grad_x = self.create_output(x.dtype(), x.len())?;
+        let grad_w = self.create_output(weight.dtype(), shape.wlen)?;
         // With no elements the weight gradient is a sum over nothing: wgpu zero-fills new buffers.
         if !x.is_empty() {
             let (gx, gy) = self.elementwise_grid(x.len());
@@ -168,7 +169,7 @@ impl GpuActivations {
             let per_channel = shape.n / if shape.wlen == 1 { 1 } else { shape.channels };
             let blocks = per_channel.div_ceil(PER_BLOCK_TARGET).clamp(1, MAX_BLOCKS);
             let per_block = per_channel.div_ceil(blocks);
-            let partial = self.create_storage(blocks * shape.wlen)?;
+            let partial = self.create_storage(DType::F32, blocks * shape.wlen)?;
             let words = shape.words(0, blocks as u32, per_block as u32);
             let bufs =
                 [(1, x.binding()), (3, partial.as_entire_binding()), (4, grad_out.binding())];

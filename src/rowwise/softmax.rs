@@ -1,10 +1,10 @@
 //! Softmax and log-softmax over contiguous rows, one workgroup-level reduction per row.
 
-use crate::buffer::GpuBuffer;
 use crate::error::Error;
-use crate::gpu::GpuActivations;
-use crate::pipeline::Special;
-use crate::special::grid_groups;
+use crate::rowwise::launch::grid_groups;
+use crate::runtime::buffer::GpuBuffer;
+use crate::runtime::gpu::GpuActivations;
+use crate::runtime::pipeline::Special;
 use crate::verify::Compared;
 use crate::{reference, ulp};
 
@@ -41,7 +41,7 @@ impl GpuActivations {
         if x.len() > u32::MAX as usize {
             return Err(Error::Shape("softmax input exceeds 2^32 elements".into()));
         }
-        self.check_bindable(x.len())?;
+        self.check_bindable(x)?;
         Ok(x.len() / row_len)
     }
 
@@ -67,7 +67,7 @@ impl GpuActivations {
         row_len: usize,
     ) -> Result<GpuBuffer, Error> {
         let rows = self.rows(x, row_len)?;
-        let y = self.create_output(x.len())?;
+        let y = self.create_output(x.dtype(), x.len())?;
         let k = if kind == Kind::Softmax {
             Special::SoftmaxForward
         } else {
@@ -106,7 +106,7 @@ impl GpuActivations {
     ) -> Result<GpuBuffer, Error> {
         let rows = self.rows(y, row_len)?;
         self.check_same_shape(y, grad_out, "grad_out")?;
-        let d = self.create_output(y.len())?;
+        let d = self.create_output(y.dtype(), y.len())?;
         let k = if kind == Kind::Softmax {
             Special::SoftmaxBackward
         } else {

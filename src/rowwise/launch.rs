@@ -2,9 +2,10 @@
 //! dispatch per call.
 
 use crate::error::Error;
-use crate::gpu::GpuActivations;
-use crate::pipeline::{Key, Special};
-use crate::uniforms::{self, Uniforms};
+use crate::runtime::buffer::GpuBuffer;
+use crate::runtime::gpu::GpuActivations;
+use crate::runtime::pipeline::{Key, Special};
+use crate::runtime::uniforms::{self, Uniforms};
 
 /// Workgroup grid covering `groups` workgroups with x at most `max_dim`.
 pub(crate) fn grid_groups(groups: u64, max_dim: u32) -> (u32, u32) {
@@ -14,14 +15,9 @@ pub(crate) fn grid_groups(groups: u64, max_dim: u32) -> (u32, u32) {
 }
 
 impl GpuActivations {
-    /// Checks that a whole tensor of `len` floats fits one storage binding.
-    pub(crate) fn check_bindable(&self, len: usize) -> Result<(), Error> {
-        let limit = self.limits.max_storage_buffer_binding_size;
-        let bytes = (len as u64).div_ceil(4) * 16;
-        if bytes > limit {
-            return Err(Error::TooLarge { elements: len, bytes, limit });
-        }
-        Ok(())
+    /// Checks that the whole tensor `x` fits one storage binding.
+    pub(crate) fn check_bindable(&self, x: &GpuBuffer) -> Result<(), Error> {
+        x.layout().check_bindable(x.len(), &self.limits)
     }
 
     /// Queues kernel `k` on a `(gx, gy)` grid with the 8-word uniform `words` (word 5, the
