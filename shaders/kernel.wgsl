@@ -19,6 +19,11 @@ struct Params {
 
 @group(0) @binding(0) var<uniform> params: Params;
 
+// The optimization barrier's zero (see opaque() in numerics.wgsl), read at run time.
+fn barrier_zero() -> u32 {
+    return params.zero;
+}
+
 // The activation's parameters. A pipeline built for the PyTorch defaults has them compiled in
 // (BAKED, P0..P3 set when the pipeline is created), so the compiler folds them into the
 // arithmetic; the generic pipeline reads them from params.p.

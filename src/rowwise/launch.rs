@@ -1,4 +1,4 @@
-//! Running the kernels that are not elementwise (PReLU, softmax): whole-buffer bindings, one
+//! Launching a kernel that is not elementwise (PReLU, softmax): whole-tensor bindings, one
 //! dispatch per call.
 
 use crate::error::Error;
@@ -20,22 +20,21 @@ impl GpuActivations {
         x.layout().check_bindable(x.len(), &self.limits)
     }
 
-    /// Queues kernel `k` on a `(gx, gy)` grid with the 8-word uniform `words` (word 5, the
-    /// optimization barrier's zero, is forced to 0) and `buffers` at their binding numbers.
-    pub(crate) fn run_special(
+    /// Queues kernel `k` on a `(gx, gy)` grid with its parameter block `params` and `buffers`
+    /// at their binding numbers.
+    pub(crate) fn run_special<P: bytemuck::Pod>(
         &self,
         k: Special,
-        mut words: [u32; 8],
+        params: &P,
         buffers: &[(u32, wgpu::BindingResource<'_>)],
         (gx, gy): (u32, u32),
     ) -> Result<(), Error> {
         let _serial = self.serialize();
         let pipe = self.pipelines.get(&self.device, Key::Special(k))?;
-        words[5] = 0;
         self.scoped(|| {
             // The ring's lock is held until the submission that reads the slot is queued.
             let mut ring = self.ring.lock().unwrap_or_else(|p| p.into_inner());
-            let slot = ring.slot(&self.device, &self.queue, bytemuck::cast_slice(&words));
+            let slot = ring.slot(&self.device, &self.queue, bytemuck::bytes_of(params));
             let mut entries =
                 vec![wgpu::BindGroupEntry { binding: 0, resource: uniforms::binding(&slot) }];
             entries.extend(buffers.iter().map(|(binding, r)| wgpu::BindGroupEntry {

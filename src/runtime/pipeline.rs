@@ -70,6 +70,15 @@ pub(crate) const fn tile() -> (u64, u64) {
     (256, 4)
 }
 
+/// Invocations per workgroup of PReLU's elementwise passes and of its weight-gradient
+/// reduction (a power of two: the reduction tree halves it).
+pub(crate) const PRELU_WG: u32 = 256;
+/// Invocations per workgroup of PReLU's last weight-gradient pass (one per weight).
+pub(crate) const PRELU_FINAL_WG: u32 = 64;
+/// Invocations per workgroup of the softmax family: one workgroup per row (a power of two: the
+/// reduction trees halve it).
+pub(crate) const SOFTMAX_WG: u32 = 256;
+
 pub(crate) struct Pipeline {
     pub pipeline: wgpu::ComputePipeline,
     pub layout: wgpu::BindGroupLayout,
@@ -101,14 +110,21 @@ impl Special {
         Special::LogSoftmaxBackward,
     ];
 
-    fn module(self) -> &'static str {
-        match self {
+    /// The kernel's module: its workgroup sizes, shared numerics and the kernel's file.
+    fn source(self) -> String {
+        const PRELU: &str = include_str!("../../shaders/prelu.wgsl");
+        const SOFTMAX: &str = include_str!("../../shaders/softmax.wgsl");
+        let (sizes, module) = match self {
             Special::PreluForward
             | Special::PreluBackward
             | Special::PreluWeightPartial
-            | Special::PreluWeightFinal => include_str!("../../shaders/prelu.wgsl"),
-            _ => include_str!("../../shaders/softmax.wgsl"),
-        }
+            | Special::PreluWeightFinal => (
+                format!("const WG: u32 = {PRELU_WG}u;\nconst FINAL_WG: u32 = {PRELU_FINAL_WG}u;"),
+                PRELU,
+            ),
+            _ => (format!("const WG: u32 = {SOFTMAX_WG}u;"), SOFTMAX),
+        };
+        format!("{sizes}\n{NUMERICS}\n{module}")
     }
 
     pub(crate) fn entry_point(self) -> &'static str {
@@ -194,10 +210,7 @@ impl PipelineCache {
                 let source = elementwise_source(act, k.storage);
                 compile(device, &k.label(), source, k.direction.entry_point(), constants)?
             }
-            Key::Special(k) => {
-                let source = format!("{NUMERICS}\n{}", k.module());
-                compile(device, k.entry_point(), source, k.entry_point(), &[])?
-            }
+            Key::Special(k) => compile(device, k.entry_point(), k.source(), k.entry_point(), &[])?,
         });
         let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
         Ok(map.entry(key).or_insert(built).clone())
