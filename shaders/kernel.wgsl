@@ -2,8 +2,11 @@
 // file together with numerics.wgsl, defines act_f(x) -> f32 and act_df(x) -> Parts
 // (the derivative as m * 2^k, see numerics.wgsl).
 //
-// Buffers are padded to whole vec4s. WG (invocations per workgroup) and PER (vec4s per
-// invocation) are set by the host (src/pipeline.rs). Past 65,535 workgroups the grid spills
+// The storage format's piece (shaders/storage/, chosen by the host for the tensors' type) is
+// prepended too: it declares the tensors xs, ys, gs and moves one word of 4 elements between
+// them and a vec4<f32> (load_x, load_g, load_y, store_y); the arithmetic is f32 whatever the
+// storage. Tensors are padded to whole words. WG (invocations per workgroup) and PER (vec4s per
+// invocation) are set by the host (src/runtime/pipeline.rs). Past 65,535 workgroups the grid spills
 // into y, and `row` (workgroups per grid row) linearizes it.
 
 struct Params {
@@ -15,6 +18,11 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
+
+// The optimization barrier's zero (see opaque() in numerics.wgsl), read at run time.
+fn barrier_zero() -> u32 {
+    return params.zero;
+}
 
 // The activation's parameters. A pipeline built for the PyTorch defaults has them compiled in
 // (BAKED, P0..P3 set when the pipeline is created), so the compiler folds them into the
@@ -31,10 +39,6 @@ fn act_params() -> vec4<f32> {
     }
     return params.p;
 }
-
-@group(0) @binding(1) var<storage, read> xs: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read_write> ys: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> gs: array<vec4<f32>>;
 
 fn fwd1(x: f32) -> f32 {
     return select(act_f(x), nan_f32(), is_nan(x));
@@ -67,7 +71,7 @@ fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_inde
     for (var k = 0u; k < PER; k++) {
         let i = base + k * WG;
         if (i < params.n4) {
-            ys[i] = fwd4(xs[i]);
+            store_y(i, fwd4(load_x(i)));
         }
     }
 }
@@ -78,7 +82,7 @@ fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_ind
     for (var k = 0u; k < PER; k++) {
         let i = base + k * WG;
         if (i < params.n4) {
-            ys[i] = bwd4(xs[i], gs[i]);
+            store_y(i, bwd4(load_x(i), load_g(i)));
         }
     }
 }
@@ -89,7 +93,7 @@ fn forward_inplace(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocat
     for (var k = 0u; k < PER; k++) {
         let i = base + k * WG;
         if (i < params.n4) {
-            ys[i] = fwd4(ys[i]);
+            store_y(i, fwd4(load_y(i)));
         }
     }
 }

@@ -12,10 +12,11 @@ const HALF_LN2: f32 = 0.34657359028;
 const EXP_OVERFLOW: f32 = 88.72283;        // ln(f32::MAX)
 const EXP_UNDERFLOW: f32 = -103.97208;      // ln(smallest subnormal / 2)
 
-// v itself, through a value the compiler cannot know (params.zero is 0 at run time), so that
-// no algebraic rewrite can merge the arithmetic on either side of it.
+// v itself, through a value the compiler cannot know, so that no algebraic rewrite can merge the
+// arithmetic on either side of it. Every module that includes this file defines
+// barrier_zero() -> u32, a 0 the compiler cannot see (read from a uniform at run time).
 fn opaque(v: f32) -> f32 {
-    return bitcast<f32>(bitcast<u32>(v) | params.zero);
+    return bitcast<f32>(bitcast<u32>(v) | barrier_zero());
 }
 
 fn is_nan(x: f32) -> bool {

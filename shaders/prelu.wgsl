@@ -2,6 +2,10 @@
 // of an element: c = (i / S) % C, or 0 when there is one weight. The weight gradient sums
 // x * grad_out over the x <= 0 elements of each channel in two passes: blocks of a channel
 // reduce in workgroup memory to partial sums, then one invocation per channel adds its blocks.
+//
+// The host prepends WG (invocations per workgroup, a power of two: the reduction halves it)
+// and FINAL_WG (of the last pass), and fills Params from the mirroring Rust struct
+// (src/rowwise/prelu.rs).
 
 struct Params {
     n: u32,        // elements
@@ -15,6 +19,12 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
+
+// The optimization barrier's zero (see opaque() in numerics.wgsl), read at run time.
+fn barrier_zero() -> u32 {
+    return params.zero;
+}
+
 @group(0) @binding(1) var<storage, read> xs: array<f32>;
 @group(0) @binding(2) var<storage, read> ws: array<f32>;
 @group(0) @binding(3) var<storage, read_write> ys: array<f32>;
@@ -24,7 +34,7 @@ fn channel(i: u32) -> u32 {
     return select((i / params.spatial) % params.channels, 0u, params.wlen == 1u);
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn prelu_forward(@builtin(global_invocation_id) gid: vec3<u32>) {
     let i = gid.x + gid.y * params.row;
     if (i >= params.n) {
@@ -35,7 +45,7 @@ fn prelu_forward(@builtin(global_invocation_id) gid: vec3<u32>) {
     ys[i] = select(y, nan_f32(), is_nan(x));
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn prelu_backward(@builtin(global_invocation_id) gid: vec3<u32>) {
     let i = gid.x + gid.y * params.row;
     if (i >= params.n) {
@@ -47,10 +57,10 @@ fn prelu_backward(@builtin(global_invocation_id) gid: vec3<u32>) {
     ys[i] = select(d, nan_f32(), is_nan(x) || is_nan(g));
 }
 
-var<workgroup> partial: array<f32, 256>;
+var<workgroup> partial: array<f32, WG>;
 
 // Workgroup (b, c): the b-th block of channel c's elements. ys receives blocks * C partials.
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn prelu_weight_partial(
     @builtin(workgroup_id) wid: vec3<u32>,
     @builtin(local_invocation_index) lid: u32,
@@ -61,7 +71,7 @@ fn prelu_weight_partial(
     let start = b * params.per_block;
     let end = min(start + params.per_block, per_channel);
     var acc = 0.0;
-    for (var j = start + lid; j < end; j += 256u) {
+    for (var j = start + lid; j < end; j += WG) {
         // j-th element of channel c: batch j / S, position j % S
         var i = j;
         if (params.wlen != 1u) {
@@ -74,7 +84,7 @@ fn prelu_weight_partial(
     }
     partial[lid] = acc;
     workgroupBarrier();
-    for (var s = 128u; s > 0u; s >>= 1u) {
+    for (var s = WG / 2u; s > 0u; s >>= 1u) {
         if (lid < s) {
             partial[lid] += partial[lid + s];
         }
@@ -86,7 +96,7 @@ fn prelu_weight_partial(
 }
 
 // One invocation per weight: the sum of its channel's partials (xs holds them here).
-@compute @workgroup_size(64)
+@compute @workgroup_size(FINAL_WG)
 fn prelu_weight_final(@builtin(global_invocation_id) gid: vec3<u32>) {
     let c = gid.x;
     if (c >= params.wlen) {

@@ -7,6 +7,9 @@
 // A NaN anywhere makes the row NaN; +inf logits share the probability evenly (the limit), and
 // so do the elements of a row that is all -inf (the limit of equal logits; PyTorch gives NaN).
 // Backward (from the output y): softmax: y (g - sum(g y)); log-softmax: g - e^y sum(g).
+//
+// The host prepends WG (invocations per workgroup, a power of two: the reductions halve it) and
+// fills Params from the mirroring Rust struct (src/rowwise/softmax.rs).
 
 struct Params {
     rows: u32,
@@ -20,13 +23,19 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
+
+// The optimization barrier's zero (see opaque() in numerics.wgsl), read at run time.
+fn barrier_zero() -> u32 {
+    return params.zero;
+}
+
 @group(0) @binding(1) var<storage, read> xs: array<f32>;
 @group(0) @binding(3) var<storage, read_write> ys: array<f32>;
 @group(0) @binding(4) var<storage, read> gs: array<f32>;
 
-var<workgroup> red_a: array<f32, 256>;
-var<workgroup> red_b: array<f32, 256>;
-var<workgroup> red_c: array<f32, 256>;
+var<workgroup> red_a: array<f32, WG>;
+var<workgroup> red_b: array<f32, WG>;
+var<workgroup> red_c: array<f32, WG>;
 
 fn row_index(wid: vec3<u32>) -> u32 {
     return wid.x + wid.y * params.row;
@@ -35,7 +44,7 @@ fn row_index(wid: vec3<u32>) -> u32 {
 // Sums red_a and red_b across the workgroup into element 0.
 fn reduce_sum2(lid: u32) {
     workgroupBarrier();
-    for (var s = 128u; s > 0u; s >>= 1u) {
+    for (var s = WG / 2u; s > 0u; s >>= 1u) {
         if (lid < s) {
             red_a[lid] += red_a[lid + s];
             red_b[lid] += red_b[lid + s];
@@ -54,7 +63,7 @@ fn row_stats(base: u32, lid: u32) -> RowStats {
     let n = params.row_len;
     var m = -inf_f32();
     var nan = 0.0;
-    for (var j = lid; j < n; j += 256u) {
+    for (var j = lid; j < n; j += WG) {
         let x = xs[base + j];
         m = select(m, x, x > m);
         nan = select(nan, 1.0, is_nan(x));
@@ -62,7 +71,7 @@ fn row_stats(base: u32, lid: u32) -> RowStats {
     red_a[lid] = m;
     red_b[lid] = nan;
     workgroupBarrier();
-    for (var s = 128u; s > 0u; s >>= 1u) {
+    for (var s = WG / 2u; s > 0u; s >>= 1u) {
         if (lid < s) {
             red_a[lid] = select(red_a[lid], red_a[lid + s], red_a[lid + s] > red_a[lid]);
             red_b[lid] = max(red_b[lid], red_b[lid + s]);
@@ -77,7 +86,7 @@ fn row_stats(base: u32, lid: u32) -> RowStats {
     var hi = 0.0;
     var lo = 0.0;
     var count = 0.0;
-    for (var j = lid; j < n; j += 256u) {
+    for (var j = lid; j < n; j += WG) {
         let x = xs[base + j];
         if (x == row_max) {
             count += 1.0;
@@ -91,7 +100,7 @@ fn row_stats(base: u32, lid: u32) -> RowStats {
     red_b[lid] = count;
     red_c[lid] = lo;
     workgroupBarrier();
-    for (var s = 128u; s > 0u; s >>= 1u) {
+    for (var s = WG / 2u; s > 0u; s >>= 1u) {
         if (lid < s) {
             let t = exact_sum(red_a[lid], red_a[lid + s]);
             red_a[lid] = t.x;
@@ -120,7 +129,7 @@ fn exp_diff(x: f32, m: f32) -> f32 {
     return scale2(p.m, p.k);
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn softmax_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
     let r = row_index(wid);
     if (r >= params.rows) {
@@ -129,14 +138,14 @@ fn softmax_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocat
     let base = r * params.row_len;
     let st = row_stats(base, lid);
     let total = st.count + st.s;
-    for (var j = lid; j < params.row_len; j += 256u) {
+    for (var j = lid; j < params.row_len; j += WG) {
         let x = xs[base + j];
         var y = select(exp_diff(x, st.m), 1.0, x == st.m) / total;
         ys[base + j] = select(y, nan_f32(), is_nan(st.m));
     }
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn log_softmax_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
     let r = row_index(wid);
     if (r >= params.rows) {
@@ -145,7 +154,7 @@ fn log_softmax_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_inv
     let base = r * params.row_len;
     let st = row_stats(base, lid);
     let log_total = select(log(st.count + st.s), log1p_acc(st.s), st.count == 1.0);
-    for (var j = lid; j < params.row_len; j += 256u) {
+    for (var j = lid; j < params.row_len; j += WG) {
         let x = xs[base + j];
         var y: f32;
         if (x == st.m) {
@@ -161,7 +170,7 @@ fn log_softmax_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_inv
     }
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn softmax_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
     let r = row_index(wid);
     if (r >= params.rows) {
@@ -169,19 +178,19 @@ fn softmax_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invoca
     }
     let base = r * params.row_len;
     var dot = 0.0;
-    for (var j = lid; j < params.row_len; j += 256u) {
+    for (var j = lid; j < params.row_len; j += WG) {
         dot += gs[base + j] * xs[base + j];
     }
     red_a[lid] = dot;
     red_b[lid] = 0.0;
     reduce_sum2(lid);
     let total = red_a[0];
-    for (var j = lid; j < params.row_len; j += 256u) {
+    for (var j = lid; j < params.row_len; j += WG) {
         ys[base + j] = xs[base + j] * (gs[base + j] - total);
     }
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn log_softmax_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
     let r = row_index(wid);
     if (r >= params.rows) {
@@ -189,14 +198,14 @@ fn log_softmax_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_in
     }
     let base = r * params.row_len;
     var sum = 0.0;
-    for (var j = lid; j < params.row_len; j += 256u) {
+    for (var j = lid; j < params.row_len; j += WG) {
         sum += gs[base + j];
     }
     red_a[lid] = sum;
     red_b[lid] = 0.0;
     reduce_sum2(lid);
     let total = red_a[0];
-    for (var j = lid; j < params.row_len; j += 256u) {
+    for (var j = lid; j < params.row_len; j += WG) {
         ys[base + j] = gs[base + j] - exp_acc(xs[base + j]) * total;
     }
 }

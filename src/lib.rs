@@ -23,30 +23,22 @@
 #![deny(missing_docs)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
-mod activation;
-mod batch;
-mod buffer;
-mod dispatch;
+mod elementwise;
 mod error;
-mod gpu;
-mod ops;
 mod options;
-mod pipeline;
-mod pool;
-mod prelu;
 pub mod reference;
-mod softmax;
-mod special;
-mod transfer;
+mod rowwise;
+mod runtime;
+mod table;
 pub mod ulp;
-mod uniforms;
 mod verify;
 
-pub use activation::{Activation, Bounds};
-pub use batch::Batch;
-pub use buffer::GpuBuffer;
+pub use elementwise::batch::Batch;
 pub use error::Error;
-pub use gpu::GpuActivations;
 pub use options::Options;
-pub use pipeline::shader_source;
-pub use softmax::{SOFTMAX_BACKWARD_ABS, SOFTMAX_FORWARD_ULP};
+pub use rowwise::softmax::{SOFTMAX_BACKWARD_ABS, SOFTMAX_FORWARD_ULP};
+pub use runtime::buffer::GpuBuffer;
+pub use runtime::dtype::DType;
+pub use runtime::gpu::GpuActivations;
+pub use runtime::pipeline::shader_source;
+pub use table::activation::{Activation, Bounds};

@@ -1,9 +1,9 @@
 //! Verification: read a result back and judge it against the float64 CPU reference.
 
-use crate::activation::Activation;
-use crate::buffer::GpuBuffer;
 use crate::error::Error;
-use crate::gpu::GpuActivations;
+use crate::runtime::buffer::GpuBuffer;
+use crate::runtime::gpu::GpuActivations;
+use crate::table::activation::Activation;
 use crate::{reference, ulp};
 
 /// One verification's data: each element's input (if it has one) and upstream gradient (in a

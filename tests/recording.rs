@@ -3,7 +3,7 @@
 mod common;
 
 use common::{assert_matches_reference, gpu, grads, random_values};
-use gpu_activations::{Activation, Error, reference, ulp};
+use gpu_activations::{Activation, DType, Error, reference, ulp};
 
 fn bits(v: &[f32]) -> Vec<u32> {
     v.iter().map(|x| x.to_bits()).collect()
@@ -258,4 +258,31 @@ fn a_batch_keeps_its_inputs_and_results_until_they_are_done_with() {
         gpu.check_forward(Activation::Tanh, &w, &zs[7]).unwrap();
     }
     assert_eq!(bits(&gpu.download(&kept).unwrap()), bits(&want));
+}
+
+#[test]
+fn every_result_keeps_its_input_s_storage_type() {
+    let gpu = gpu();
+    let x = gpu.upload(&[-2.0, -0.5, 0.0, 1.5, 3.0, -4.0]).unwrap();
+    let dy = gpu.upload(&[1.0; 6]).unwrap();
+    assert_eq!(x.dtype(), DType::F32);
+    assert_eq!((DType::F32.size_in_bytes(), DType::F32.name()), (4, "f32"));
+    let w = gpu.upload(&[0.25, 0.5]).unwrap();
+    let mut batch = gpu.batch();
+    let fused = batch.forward(Activation::Tanh, &x).unwrap();
+    batch.submit().unwrap();
+    let (grad_x, grad_w) = gpu.prelu_backward(&x, &dy, &w, 2).unwrap();
+    let results = [
+        gpu.forward(Activation::Gelu, &x).unwrap(),
+        gpu.backward(Activation::Gelu, &x, &dy).unwrap(),
+        fused,
+        gpu.prelu(&x, &w, 2).unwrap(),
+        grad_x,
+        grad_w,
+        gpu.softmax(&x, 3).unwrap(),
+        gpu.log_softmax_backward(&gpu.log_softmax(&x, 3).unwrap(), &dy, 3).unwrap(),
+    ];
+    for y in &results {
+        assert_eq!(y.dtype(), DType::F32);
+    }
 }

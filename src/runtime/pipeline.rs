@@ -1,14 +1,16 @@
-//! WGSL assembly and the pipeline cache: one compute pipeline per (activation, direction),
+//! WGSL assembly and the pipeline cache: one compute pipeline per [`Key`] (for the elementwise
+//! kernel: activation, direction, storage type and whether the defaults are compiled in),
 //! compiled on first use and kept.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use crate::activation::Activation;
 use crate::error::Error;
+use crate::runtime::dtype::DType;
+use crate::table::activation::Activation;
 
-const NUMERICS: &str = include_str!("../shaders/numerics.wgsl");
-const KERNEL: &str = include_str!("../shaders/kernel.wgsl");
+const NUMERICS: &str = include_str!("../../shaders/numerics.wgsl");
+const KERNEL: &str = include_str!("../../shaders/kernel.wgsl");
 
 /// Which pass of an activation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -32,13 +34,31 @@ impl Direction {
     }
 }
 
-/// The full WGSL module for one activation: shared numerics, the activation's snippet, the kernel.
+/// The full WGSL module for one activation on f32 tensors: shared numerics, the activation's
+/// snippet, the f32 storage format's `load`/`store` functions, the kernel.
 pub fn shader_source(act: Activation) -> String {
+    elementwise_source(act, DType::F32)
+}
+
+/// The WGSL that reads and writes tensors of `storage` for the elementwise kernel: the
+/// bindings `xs`, `ys`, `gs` and `load_x`, `load_g`, `load_y`, `store_y`, which move one
+/// word as a `vec4<f32>`.
+fn storage_source(storage: DType) -> &'static str {
+    match storage {
+        DType::F32 => include_str!("../../shaders/storage/f32.wgsl"),
+    }
+}
+
+/// The elementwise module for `act` on tensors of `storage`.
+fn elementwise_source(act: Activation, storage: DType) -> String {
     let (wg, per) = tile();
     format!(
-        "const WG: u32 = {wg}u;\nconst PER: u32 = {per}u;\n{NUMERICS}\n// ---- {}\n{}\n{KERNEL}",
+        "const WG: u32 = {wg}u;\nconst PER: u32 = {per}u;\n{NUMERICS}\n// ---- {}\n{}\n\
+         // ---- storage: {}\n{}\n{KERNEL}",
         act.name(),
-        act.spec().wgsl
+        act.spec().wgsl,
+        storage.name(),
+        storage_source(storage)
     )
 }
 
@@ -49,6 +69,15 @@ pub fn shader_source(act: Activation) -> String {
 pub(crate) const fn tile() -> (u64, u64) {
     (256, 4)
 }
+
+/// Invocations per workgroup of PReLU's elementwise passes and of its weight-gradient
+/// reduction (a power of two: the reduction tree halves it).
+pub(crate) const PRELU_WG: u32 = 256;
+/// Invocations per workgroup of PReLU's last weight-gradient pass (one per weight).
+pub(crate) const PRELU_FINAL_WG: u32 = 64;
+/// Invocations per workgroup of the softmax family: one workgroup per row (a power of two: the
+/// reduction trees halve it).
+pub(crate) const SOFTMAX_WG: u32 = 256;
 
 pub(crate) struct Pipeline {
     pub pipeline: wgpu::ComputePipeline,
@@ -81,14 +110,21 @@ impl Special {
         Special::LogSoftmaxBackward,
     ];
 
-    fn module(self) -> &'static str {
-        match self {
+    /// The kernel's module: its workgroup sizes, shared numerics and the kernel's file.
+    fn source(self) -> String {
+        const PRELU: &str = include_str!("../../shaders/prelu.wgsl");
+        const SOFTMAX: &str = include_str!("../../shaders/softmax.wgsl");
+        let (sizes, module) = match self {
             Special::PreluForward
             | Special::PreluBackward
             | Special::PreluWeightPartial
-            | Special::PreluWeightFinal => include_str!("../shaders/prelu.wgsl"),
-            _ => include_str!("../shaders/softmax.wgsl"),
-        }
+            | Special::PreluWeightFinal => (
+                format!("const WG: u32 = {PRELU_WG}u;\nconst FINAL_WG: u32 = {PRELU_FINAL_WG}u;"),
+                PRELU,
+            ),
+            _ => (format!("const WG: u32 = {SOFTMAX_WG}u;"), SOFTMAX),
+        };
+        format!("{sizes}\n{NUMERICS}\n{module}")
     }
 
     pub(crate) fn entry_point(self) -> &'static str {
@@ -105,28 +141,50 @@ impl Special {
     }
 }
 
+/// One elementwise pipeline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct ElementwiseKey {
+    /// The activation's row in the table ([`Activation::index`]).
+    pub activation: usize,
+    pub direction: Direction,
+    /// How the tensors are stored (the arithmetic is f32 whatever the storage).
+    pub storage: DType,
+    /// The variant with PyTorch's default parameters compiled in.
+    pub baked_defaults: bool,
+}
+
+impl ElementwiseKey {
+    /// The pipeline that runs `act` in `direction` on tensors of `storage`: where its
+    /// parameters are PyTorch's defaults (bit for bit), the variant with them compiled in, which
+    /// the shader compiler folds into the arithmetic (softplus with beta = 1 skips its exact
+    /// product and its division, for one); otherwise the generic variant, which reads them at
+    /// run time.
+    pub(crate) fn new(act: Activation, direction: Direction, storage: DType) -> ElementwiseKey {
+        let activation = act.index();
+        let bits = |p: [f32; 4]| p.map(f32::to_bits);
+        let baked_defaults = !act.param_names().is_empty()
+            && bits(act.params()) == bits(Activation::ALL[activation].params());
+        ElementwiseKey { activation, direction, storage, baked_defaults }
+    }
+
+    fn label(&self) -> String {
+        format!(
+            "{}_{}_{}{}",
+            Activation::ALL[self.activation].name(),
+            self.direction.entry_point(),
+            self.storage.name(),
+            if self.baked_defaults { "_defaults" } else { "" }
+        )
+    }
+}
+
 /// What a cached pipeline computes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Key {
-    /// An activation from the table, one direction; `true` for the variant with the default
-    /// parameters compiled in.
-    Elementwise(usize, Direction, bool),
+    /// An activation from the table.
+    Elementwise(ElementwiseKey),
     /// A non-elementwise kernel.
     Special(Special),
-}
-
-impl Key {
-    /// The elementwise pipeline that runs `act` in direction `dir`: where its parameters are
-    /// PyTorch's defaults (bit for bit), the variant with them compiled in, which the shader
-    /// compiler folds into the arithmetic (softplus with beta = 1 skips its exact product and
-    /// its division, for one); otherwise the generic variant, which reads them at run time.
-    pub(crate) fn elementwise(act: Activation, dir: Direction) -> Key {
-        let index = act.index();
-        let bits = |p: [f32; 4]| p.map(f32::to_bits);
-        let baked = !act.param_names().is_empty()
-            && bits(act.params()) == bits(Activation::ALL[index].params());
-        Key::Elementwise(index, dir, baked)
-    }
 }
 
 /// Pipelines compiled on first use and kept for the life of the `GpuActivations`.
@@ -141,26 +199,18 @@ impl PipelineCache {
             return Ok(p.clone());
         }
         let built = Arc::new(match key {
-            Key::Elementwise(index, dir, baked) => {
-                let act = Activation::ALL[index];
+            Key::Elementwise(k) => {
+                let act = Activation::ALL[k.activation];
                 let p = act.params().map(f64::from);
-                let constants: &[(&str, f64)] = if baked {
+                let constants: &[(&str, f64)] = if k.baked_defaults {
                     &[("BAKED", 1.0), ("P0", p[0]), ("P1", p[1]), ("P2", p[2]), ("P3", p[3])]
                 } else {
                     &[]
                 };
-                let label = format!(
-                    "{}_{}{}",
-                    act.name(),
-                    dir.entry_point(),
-                    if baked { "_defaults" } else { "" }
-                );
-                compile(device, &label, shader_source(act), dir.entry_point(), constants)?
+                let source = elementwise_source(act, k.storage);
+                compile(device, &k.label(), source, k.direction.entry_point(), constants)?
             }
-            Key::Special(k) => {
-                let source = format!("{NUMERICS}\n{}", k.module());
-                compile(device, k.entry_point(), source, k.entry_point(), &[])?
-            }
+            Key::Special(k) => compile(device, k.entry_point(), k.source(), k.entry_point(), &[])?,
         });
         let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
         Ok(map.entry(key).or_insert(built).clone())

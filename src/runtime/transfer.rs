@@ -3,9 +3,10 @@
 //! staging buffer of at most [`STAGING_BYTES`], so a round trip holds no second copy of the
 //! tensor.
 
-use crate::buffer::GpuBuffer;
 use crate::error::Error;
-use crate::gpu::GpuActivations;
+use crate::runtime::buffer::GpuBuffer;
+use crate::runtime::dtype::DType;
+use crate::runtime::gpu::GpuActivations;
 
 /// Largest staging buffer; bigger transfers go through it in pieces.
 pub(crate) const STAGING_BYTES: u64 = 16 << 20;
@@ -16,7 +17,7 @@ impl GpuActivations {
     /// the tensor is dropped. A tensor larger than the device allows is [`Error::TooLarge`],
     /// found before anything is allocated or copied.
     pub fn upload(&self, data: &[f32]) -> Result<GpuBuffer, Error> {
-        let out = self.create_output(data.len())?;
+        let out = self.create_output(DType::F32, data.len())?;
         self.scoped(|| self.write_into(&out, data))?;
         Ok(out)
     }
@@ -44,7 +45,7 @@ impl GpuActivations {
         }
         let mut staging = self.staging_up.lock().unwrap_or_else(|p| p.into_inner());
         for (k, piece) in bytes.chunks(STAGING_BYTES as usize).enumerate() {
-            let size = (piece.len() as u64).div_ceil(16) * 16; // copies move whole words
+            let size = buf.layout().staging_copy_bytes(piece.len());
             let stage = self.staging(
                 &mut staging,
                 size,
@@ -93,7 +94,7 @@ impl GpuActivations {
         let bytes: &mut [u8] = bytemuck::cast_slice_mut(out);
         let mut staging = self.staging_down.lock().unwrap_or_else(|p| p.into_inner());
         for (k, piece) in bytes.chunks_mut(STAGING_BYTES as usize).enumerate() {
-            let size = (piece.len() as u64).div_ceil(16) * 16;
+            let size = buf.layout().staging_copy_bytes(piece.len());
             let stage = self.staging(
                 &mut staging,
                 size,

@@ -4,12 +4,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use crate::buffer::{GpuBuffer, padded_len4};
 use crate::error::Error;
 use crate::options::Options;
-use crate::pipeline::PipelineCache;
-use crate::pool::{Lease, Pool};
-use crate::uniforms::Ring;
+use crate::runtime::buffer::GpuBuffer;
+use crate::runtime::dtype::DType;
+use crate::runtime::layout::Layout;
+use crate::runtime::pipeline::PipelineCache;
+use crate::runtime::pool::{Lease, Pool};
+use crate::runtime::uniforms::Ring;
 
 /// Distinguishes the buffers of one `GpuActivations` from another's.
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
@@ -251,24 +253,24 @@ impl GpuActivations {
         if buf.owner == self.id { Ok(()) } else { Err(Error::WrongDevice { what }) }
     }
 
-    /// A tensor of `len` floats for an operation to write: a pooled buffer of that size if one
-    /// is free, else a new one.
-    pub(crate) fn create_output(&self, len: usize) -> Result<GpuBuffer, Error> {
+    /// A tensor of `len` elements of `dtype` for an operation to write: a pooled buffer of that
+    /// size if one is free, else a new one.
+    pub(crate) fn create_output(&self, dtype: DType, len: usize) -> Result<GpuBuffer, Error> {
         let _serial = self.serialize();
         self.alive()?;
-        let bytes = padded_len4(len).saturating_mul(16);
+        let bytes = Layout::of(dtype).padded_bytes(len).unwrap_or(u64::MAX);
         let buffer = match self.pool.take(bytes) {
             Some(b) => b,
-            None => self.create_storage(len)?,
+            None => self.create_storage(dtype, len)?,
         };
-        Ok(self.leased(buffer, len))
+        Ok(self.leased(buffer, dtype, len))
     }
 
-    /// A tensor of `len` floats in `buffer`, which goes back to the pool when the tensor (and
-    /// every view sharing its lease) is dropped.
-    pub(crate) fn leased(&self, buffer: wgpu::Buffer, len: usize) -> GpuBuffer {
+    /// A tensor of `len` elements of `dtype` in `buffer`, which goes back to the pool when the
+    /// tensor (and every view sharing its lease) is dropped.
+    pub(crate) fn leased(&self, buffer: wgpu::Buffer, dtype: DType, len: usize) -> GpuBuffer {
         let lease = Arc::new(Lease::new(buffer.clone(), self.pool.clone()));
-        GpuBuffer { buffer, offset: 0, len, owner: self.id, lease: Some(lease) }
+        GpuBuffer { buffer, offset: 0, len, dtype, owner: self.id, lease: Some(lease) }
     }
 
     /// Frees the device buffers kept for reuse now.
@@ -287,19 +289,19 @@ impl GpuActivations {
         self.pool.held_bytes()
     }
 
-    /// A storage buffer for `len` floats, padded to whole vec4s, with size and memory errors
-    /// turned into [`Error`]s.
-    pub(crate) fn create_storage(&self, len: usize) -> Result<wgpu::Buffer, Error> {
+    /// A storage buffer for `len` elements of `dtype`, padded to whole words, with size and
+    /// memory errors turned into [`Error`]s.
+    pub(crate) fn create_storage(&self, dtype: DType, len: usize) -> Result<wgpu::Buffer, Error> {
         let _serial = self.serialize();
         self.alive()?;
-        let bytes = padded_len4(len)
-            .checked_mul(16)
-            .filter(|&b| b <= self.limits.max_buffer_size)
-            .ok_or(Error::TooLarge {
+        let layout = Layout::of(dtype);
+        let bytes = layout.padded_bytes(len).filter(|&b| b <= self.limits.max_buffer_size).ok_or(
+            Error::TooLarge {
                 elements: len,
-                bytes: (len as u64).saturating_mul(4),
+                bytes: layout.bytes(len),
                 limit: self.limits.max_buffer_size,
-            })?;
+            },
+        )?;
         let scope = self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
         let buffer = self.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("gpu-activations tensor"),

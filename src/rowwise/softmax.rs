@@ -1,10 +1,11 @@
 //! Softmax and log-softmax over contiguous rows, one workgroup-level reduction per row.
 
-use crate::buffer::GpuBuffer;
 use crate::error::Error;
-use crate::gpu::GpuActivations;
-use crate::pipeline::Special;
-use crate::special::grid_groups;
+use crate::rowwise::launch::grid_groups;
+use crate::runtime::buffer::GpuBuffer;
+use crate::runtime::gpu::GpuActivations;
+use crate::runtime::pipeline::Special;
+use crate::runtime::uniforms;
 use crate::verify::Compared;
 use crate::{reference, ulp};
 
@@ -13,6 +14,22 @@ pub const SOFTMAX_FORWARD_ULP: f64 = 4.0;
 /// Backward error bound, as a multiple of 2⁻²³ times the sum of the magnitudes of the terms
 /// (the backward passes subtract a row sum, so no relative bound can hold near a zero result).
 pub const SOFTMAX_BACKWARD_ABS: f64 = 8.0;
+
+/// The uniform block of softmax.wgsl (`Params` there).
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+struct SoftmaxParams {
+    rows: u32,
+    row_len: u32,
+    pad0: [u32; 2],
+    /// Workgroups per row of the grid.
+    row: u32,
+    /// Always 0: the shaders' optimization barrier (`opaque()` in numerics.wgsl).
+    zero: u32,
+    pad1: [u32; 2],
+}
+
+const _: () = assert!(std::mem::size_of::<SoftmaxParams>() as u64 == uniforms::BLOCK);
 
 #[derive(Clone, Copy, PartialEq)]
 enum Kind {
@@ -41,7 +58,7 @@ impl GpuActivations {
         if x.len() > u32::MAX as usize {
             return Err(Error::Shape("softmax input exceeds 2^32 elements".into()));
         }
-        self.check_bindable(x.len())?;
+        self.check_bindable(x)?;
         Ok(x.len() / row_len)
     }
 
@@ -56,8 +73,15 @@ impl GpuActivations {
             return Ok(());
         }
         let (gx, gy) = grid_groups(rows as u64, self.limits.max_compute_workgroups_per_dimension);
-        let words = [rows as u32, row_len as u32, 0, 0, gx, 0, 0, 0];
-        self.run_special(k, words, bufs, (gx, gy))
+        let params = SoftmaxParams {
+            rows: rows as u32,
+            row_len: row_len as u32,
+            pad0: [0; 2],
+            row: gx,
+            zero: 0,
+            pad1: [0; 2],
+        };
+        self.run_special(k, &params, bufs, (gx, gy))
     }
 
     fn softmax_family(
@@ -67,7 +91,7 @@ impl GpuActivations {
         row_len: usize,
     ) -> Result<GpuBuffer, Error> {
         let rows = self.rows(x, row_len)?;
-        let y = self.create_output(x.len())?;
+        let y = self.create_output(x.dtype(), x.len())?;
         let k = if kind == Kind::Softmax {
             Special::SoftmaxForward
         } else {
@@ -106,7 +130,7 @@ impl GpuActivations {
     ) -> Result<GpuBuffer, Error> {
         let rows = self.rows(y, row_len)?;
         self.check_same_shape(y, grad_out, "grad_out")?;
-        let d = self.create_output(y.len())?;
+        let d = self.create_output(y.dtype(), y.len())?;
         let k = if kind == Kind::Softmax {
             Special::SoftmaxBackward
         } else {

@@ -1,15 +1,17 @@
 //! PReLU: a learned slope per channel, and its gradient summed on the GPU.
 
-use crate::buffer::GpuBuffer;
 use crate::error::Error;
-use crate::gpu::GpuActivations;
-use crate::pipeline::Special;
-use crate::special::grid_groups;
+use crate::rowwise::launch::grid_groups;
+use crate::runtime::buffer::GpuBuffer;
+use crate::runtime::dtype::DType;
+use crate::runtime::gpu::GpuActivations;
+use crate::runtime::pipeline::{PRELU_FINAL_WG, PRELU_WG, Special};
+use crate::runtime::uniforms;
 use crate::verify::Compared;
 use crate::{reference, ulp};
 
 /// Elements of one channel summed by one workgroup of the weight-gradient reduction.
-const PER_BLOCK_TARGET: usize = 16 * 256;
+const PER_BLOCK_TARGET: usize = 16 * PRELU_WG as usize;
 /// At most this many partial sums per channel.
 const MAX_BLOCKS: usize = 256;
 
@@ -22,18 +24,38 @@ struct Shape {
     wlen: usize,
 }
 
+/// The uniform block of prelu.wgsl (`Params` there).
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+struct PreluParams {
+    n: u32,
+    channels: u32,
+    spatial: u32,
+    wlen: u32,
+    /// Invocations (or workgroups) per row of the grid.
+    row: u32,
+    /// Always 0: the shaders' optimization barrier (`opaque()` in numerics.wgsl).
+    zero: u32,
+    /// Partial sums per channel.
+    blocks: u32,
+    /// Elements of a channel per block.
+    per_block: u32,
+}
+
+const _: () = assert!(std::mem::size_of::<PreluParams>() as u64 == uniforms::BLOCK);
+
 impl Shape {
-    fn words(&self, row: u32, blocks: u32, per_block: u32) -> [u32; 8] {
-        [
-            self.n as u32,
-            self.channels as u32,
-            self.spatial as u32,
-            self.wlen as u32,
+    fn params(&self, row: u32, blocks: u32, per_block: u32) -> PreluParams {
+        PreluParams {
+            n: self.n as u32,
+            channels: self.channels as u32,
+            spatial: self.spatial as u32,
+            wlen: self.wlen as u32,
             row,
-            0,
+            zero: 0,
             blocks,
             per_block,
-        ]
+        }
     }
 }
 
@@ -74,7 +96,7 @@ impl GpuActivations {
                 self.limits.max_compute_workgroups_per_dimension
             )));
         }
-        self.check_bindable(x.len())?;
+        self.check_bindable(x)?;
         if x.len() > u32::MAX as usize {
             return Err(Error::Shape("PReLU input exceeds 2^32 elements".into()));
         }
@@ -125,12 +147,12 @@ impl GpuActivations {
         spatial: usize,
     ) -> Result<GpuBuffer, Error> {
         let shape = self.prelu_shape(x, weight, channels, spatial)?;
-        let y = self.create_output(x.len())?;
+        let y = self.create_output(x.dtype(), x.len())?;
         if !x.is_empty() {
             let (gx, gy) = self.elementwise_grid(x.len());
-            let words = shape.words(gx * 256, 0, 0);
+            let params = shape.params(gx * PRELU_WG, 0, 0);
             let bufs = [(1, x.binding()), (2, weight.binding()), (3, y.binding())];
-            self.run_special(Special::PreluForward, words, &bufs, (gx, gy))?;
+            self.run_special(Special::PreluForward, &params, &bufs, (gx, gy))?;
         }
         if self.verify() {
             let (xs, ws, ys) = (self.download(x)?, self.download(weight)?, self.download(&y)?);
@@ -151,36 +173,36 @@ impl GpuActivations {
     ) -> Result<(GpuBuffer, GpuBuffer), Error> {
         let shape = self.prelu_shape(x, weight, channels, spatial)?;
         self.check_same_shape(x, grad_out, "grad_out")?;
-        let grad_x = self.create_output(x.len())?;
-        let grad_w = self.create_output(shape.wlen)?;
+        let grad_x = self.create_output(x.dtype(), x.len())?;
+        let grad_w = self.create_output(weight.dtype(), shape.wlen)?;
         // With no elements the weight gradient is a sum over nothing: wgpu zero-fills new buffers.
         if !x.is_empty() {
             let (gx, gy) = self.elementwise_grid(x.len());
-            let words = shape.words(gx * 256, 0, 0);
+            let params = shape.params(gx * PRELU_WG, 0, 0);
             let bufs = [
                 (1, x.binding()),
                 (2, weight.binding()),
                 (3, grad_x.binding()),
                 (4, grad_out.binding()),
             ];
-            self.run_special(Special::PreluBackward, words, &bufs, (gx, gy))?;
+            self.run_special(Special::PreluBackward, &params, &bufs, (gx, gy))?;
 
             let per_channel = shape.n / if shape.wlen == 1 { 1 } else { shape.channels };
             let blocks = per_channel.div_ceil(PER_BLOCK_TARGET).clamp(1, MAX_BLOCKS);
             let per_block = per_channel.div_ceil(blocks);
-            let partial = self.create_storage(blocks * shape.wlen)?;
-            let words = shape.words(0, blocks as u32, per_block as u32);
+            let partial = self.create_storage(DType::F32, blocks * shape.wlen)?;
+            let params = shape.params(0, blocks as u32, per_block as u32);
             let bufs =
                 [(1, x.binding()), (3, partial.as_entire_binding()), (4, grad_out.binding())];
             self.run_special(
                 Special::PreluWeightPartial,
-                words,
+                &params,
                 &bufs,
                 (blocks as u32, shape.wlen as u32),
             )?;
             let bufs = [(1, partial.as_entire_binding()), (3, grad_w.binding())];
-            let groups = (shape.wlen as u32).div_ceil(64);
-            self.run_special(Special::PreluWeightFinal, words, &bufs, (groups, 1))?;
+            let groups = (shape.wlen as u32).div_ceil(PRELU_FINAL_WG);
+            self.run_special(Special::PreluWeightFinal, &params, &bufs, (groups, 1))?;
         }
         if self.verify() {
             let (xs, gs, ws) =
@@ -194,7 +216,8 @@ impl GpuActivations {
 
     /// The grid for one invocation per element.
     fn elementwise_grid(&self, n: usize) -> (u32, u32) {
-        grid_groups((n as u64).div_ceil(256), self.limits.max_compute_workgroups_per_dimension)
+        let groups = (n as u64).div_ceil(PRELU_WG as u64);
+        grid_groups(groups, self.limits.max_compute_workgroups_per_dimension)
     }
 }
 

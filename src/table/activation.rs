@@ -6,7 +6,7 @@
 //! assembly, pipelines, the CPU reference API, verification, tests) is derived from these.
 
 use crate::error::Error;
-use crate::reference::kernels as k;
+use crate::table::kernels as k;
 use crate::ulp;
 
 /// How a GPU result is judged against the float64 reference, in units in the last place.
@@ -116,7 +116,7 @@ macro_rules! activation_table {
         pub(crate) static TABLE: &[Spec] = &[
             $(Spec {
                 name: $name,
-                wgsl: include_str!(concat!("../shaders/", $name, ".wgsl")),
+                wgsl: include_str!(concat!("../../shaders/", $name, ".wgsl")),
                 f: $f,
                 df: $df,
                 bounds: $bounds,

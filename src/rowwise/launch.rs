@@ -1,10 +1,11 @@
-//! Running the kernels that are not elementwise (PReLU, softmax): whole-buffer bindings, one
+//! Launching a kernel that is not elementwise (PReLU, softmax): whole-tensor bindings, one
 //! dispatch per call.
 
 use crate::error::Error;
-use crate::gpu::GpuActivations;
-use crate::pipeline::{Key, Special};
-use crate::uniforms::{self, Uniforms};
+use crate::runtime::buffer::GpuBuffer;
+use crate::runtime::gpu::GpuActivations;
+use crate::runtime::pipeline::{Key, Special};
+use crate::runtime::uniforms::{self, Uniforms};
 
 /// Workgroup grid covering `groups` workgroups with x at most `max_dim`.
 pub(crate) fn grid_groups(groups: u64, max_dim: u32) -> (u32, u32) {
@@ -14,32 +15,26 @@ pub(crate) fn grid_groups(groups: u64, max_dim: u32) -> (u32, u32) {
 }
 
 impl GpuActivations {
-    /// Checks that a whole tensor of `len` floats fits one storage binding.
-    pub(crate) fn check_bindable(&self, len: usize) -> Result<(), Error> {
-        let limit = self.limits.max_storage_buffer_binding_size;
-        let bytes = (len as u64).div_ceil(4) * 16;
-        if bytes > limit {
-            return Err(Error::TooLarge { elements: len, bytes, limit });
-        }
-        Ok(())
+    /// Checks that the whole tensor `x` fits one storage binding.
+    pub(crate) fn check_bindable(&self, x: &GpuBuffer) -> Result<(), Error> {
+        x.layout().check_bindable(x.len(), &self.limits)
     }
 
-    /// Queues kernel `k` on a `(gx, gy)` grid with the 8-word uniform `words` (word 5, the
-    /// optimization barrier's zero, is forced to 0) and `buffers` at their binding numbers.
-    pub(crate) fn run_special(
+    /// Queues kernel `k` on a `(gx, gy)` grid with its parameter block `params` and `buffers`
+    /// at their binding numbers.
+    pub(crate) fn run_special<P: bytemuck::Pod>(
         &self,
         k: Special,
-        mut words: [u32; 8],
+        params: &P,
         buffers: &[(u32, wgpu::BindingResource<'_>)],
         (gx, gy): (u32, u32),
     ) -> Result<(), Error> {
         let _serial = self.serialize();
         let pipe = self.pipelines.get(&self.device, Key::Special(k))?;
-        words[5] = 0;
         self.scoped(|| {
             // The ring's lock is held until the submission that reads the slot is queued.
             let mut ring = self.ring.lock().unwrap_or_else(|p| p.into_inner());
-            let slot = ring.slot(&self.device, &self.queue, bytemuck::cast_slice(&words));
+            let slot = ring.slot(&self.device, &self.queue, bytemuck::bytes_of(params));
             let mut entries =
                 vec![wgpu::BindGroupEntry { binding: 0, resource: uniforms::binding(&slot) }];
             entries.extend(buffers.iter().map(|(binding, r)| wgpu::BindGroupEntry {

@@ -1,13 +1,14 @@
 //! The operations: forward, backward and in-place passes of any [`Activation`], recorded into
 //! the crate's own submissions or into a caller's encoder, and their named forms.
 
-use crate::activation::Activation;
-use crate::buffer::GpuBuffer;
-use crate::dispatch::Operands;
+use crate::elementwise::dispatch::Operands;
 use crate::error::Error;
-use crate::gpu::GpuActivations;
-use crate::pipeline::{Direction, Key, Special};
-use crate::uniforms::Fresh;
+use crate::runtime::buffer::GpuBuffer;
+use crate::runtime::dtype::DType;
+use crate::runtime::gpu::GpuActivations;
+use crate::runtime::pipeline::{Direction, ElementwiseKey, Key, Special};
+use crate::runtime::uniforms::Fresh;
+use crate::table::activation::Activation;
 
 impl GpuActivations {
     /// The checks every operation makes before recording anything: valid parameters, buffers
@@ -49,7 +50,7 @@ impl GpuActivations {
         g: Option<&GpuBuffer>,
     ) -> Result<GpuBuffer, Error> {
         self.check_operation(act, x, g)?;
-        let y = self.create_output(x.len())?;
+        let y = self.create_output(x.dtype(), x.len())?;
         self.dispatch(act, Operands::out_of_place(x, g, &y))?;
         if self.verify() {
             crate::verify::check(self, act, x, g, &y)?;
@@ -120,7 +121,7 @@ impl GpuActivations {
         g: Option<&GpuBuffer>,
     ) -> Result<GpuBuffer, Error> {
         self.check_operation(act, x, g)?;
-        let y = self.create_output(x.len())?;
+        let y = self.create_output(x.dtype(), x.len())?;
         self.record(encoder, &mut Fresh, act, Operands::out_of_place(x, g, &y))?;
         for recorded in [Some(x), g, Some(&y)].into_iter().flatten() {
             recorded.retire();
@@ -138,11 +139,14 @@ impl GpuActivations {
 
     fn compile_all(&self) -> Result<(), Error> {
         for act in Activation::ALL {
-            for dir in Direction::ALL {
-                let key = Key::elementwise(*act, dir);
-                self.pipelines.get(&self.device, key)?;
-                if let Key::Elementwise(index, dir, true) = key {
-                    self.pipelines.get(&self.device, Key::Elementwise(index, dir, false))?;
+            for direction in Direction::ALL {
+                for storage in DType::ALL {
+                    let key = ElementwiseKey::new(*act, direction, storage);
+                    self.pipelines.get(&self.device, Key::Elementwise(key))?;
+                    if key.baked_defaults {
+                        let generic = ElementwiseKey { baked_defaults: false, ..key };
+                        self.pipelines.get(&self.device, Key::Elementwise(generic))?;
+                    }
                 }
             }
         }

@@ -1,12 +1,12 @@
 //! Recording one elementwise operation: split the tensor into bindings the device can address,
 //! lay out a grid that spills into y past the per-dimension workgroup limit, record, submit.
 
-use crate::activation::Activation;
-use crate::buffer::GpuBuffer;
 use crate::error::Error;
-use crate::gpu::GpuActivations;
-use crate::pipeline::{Direction, Key};
-use crate::uniforms::{self, Uniforms};
+use crate::runtime::buffer::GpuBuffer;
+use crate::runtime::gpu::GpuActivations;
+use crate::runtime::pipeline::{Direction, ElementwiseKey, Key};
+use crate::runtime::uniforms::{self, Uniforms};
+use crate::table::activation::Activation;
 
 /// The uniform block of kernel.wgsl.
 #[repr(C)]
@@ -22,17 +22,8 @@ struct Params {
 
 /// Workgroup grid `(x, y)` covering `n4` vec4s with x at most `max_dim`.
 pub(crate) fn grid(n4: u64, max_dim: u32) -> (u32, u32) {
-    let (wg, per) = crate::pipeline::tile();
-    crate::special::grid_groups(n4.div_ceil(wg * per), max_dim)
-}
-
-/// `n4` vec4s of `b` starting at vec4 `start`.
-fn tensor_binding(b: &GpuBuffer, start: u64, n4: u64) -> wgpu::BindingResource<'_> {
-    wgpu::BindingResource::Buffer(wgpu::BufferBinding {
-        buffer: &b.buffer,
-        offset: b.offset + start * 16,
-        size: std::num::NonZeroU64::new(n4 * 16),
-    })
+    let (wg, per) = crate::runtime::pipeline::tile();
+    crate::rowwise::launch::grid_groups(n4.div_ceil(wg * per), max_dim)
 }
 
 /// The buffers of one elementwise operation.
@@ -84,22 +75,24 @@ impl<'a> Operands<'a> {
         }
     }
 
-    fn len4(&self) -> u64 {
-        self.input().len4()
+    /// Kernel words of each tensor.
+    fn words(&self) -> u64 {
+        self.input().words()
+    }
+
+    /// The pipeline running `act` over these tensors.
+    fn key(&self, act: Activation) -> Key {
+        Key::Elementwise(ElementwiseKey::new(act, self.direction(), self.input().dtype()))
     }
 }
 
 impl GpuActivations {
-    /// The most vec4s one binding may cover: the device's binding size, aligned down to its
-    /// storage offset alignment, and no more than a full 2-D grid.
-    pub(crate) fn chunk_len4(&self) -> u64 {
-        let l = &self.limits;
-        let align4 = (l.min_storage_buffer_offset_alignment as u64 / 16).max(1);
-        let bytes = l.max_storage_buffer_binding_size.min(l.max_buffer_size);
-        let (wg, per) = crate::pipeline::tile();
-        let grid_max = (l.max_compute_workgroups_per_dimension as u64).pow(2) * wg * per;
-        let len4 = (bytes / 16).min(grid_max);
-        (len4 / align4 * align4).max(align4)
+    /// The most words of `x` one binding may cover: the device's binding size, aligned down to
+    /// its storage offset alignment, and no more than a full 2-D grid.
+    pub(crate) fn chunk_words(&self, x: &GpuBuffer) -> u64 {
+        let (wg, per) = crate::runtime::pipeline::tile();
+        let grid_max = (self.limits.max_compute_workgroups_per_dimension as u64).pow(2) * wg * per;
+        x.layout().binding_words(&self.limits, grid_max)
     }
 
     /// Records `act` over `ops` into `enc` (one compute pass; one dispatch per binding-sized
@@ -131,12 +124,12 @@ impl GpuActivations {
         ops: Operands<'_>,
     ) -> Result<(), Error> {
         let _serial = self.serialize();
-        let total4 = ops.len4();
+        let total4 = ops.words();
         if ops.input().is_empty() {
             return Ok(());
         }
-        let pipe = self.pipelines.get(&self.device, Key::elementwise(act, ops.direction()))?;
-        let chunk4 = self.chunk_len4();
+        let pipe = self.pipelines.get(&self.device, ops.key(act))?;
+        let chunk4 = self.chunk_words(ops.input());
         let max_dim = self.limits.max_compute_workgroups_per_dimension;
         pass.set_pipeline(&pipe.pipeline);
         let mut start = 0;
@@ -148,7 +141,7 @@ impl GpuActivations {
             let mut entries =
                 vec![wgpu::BindGroupEntry { binding: 0, resource: uniforms::binding(&slot) }];
             entries.extend(ops.buffers().into_iter().flatten().map(|(binding, b)| {
-                wgpu::BindGroupEntry { binding, resource: tensor_binding(b, start, n4) }
+                wgpu::BindGroupEntry { binding, resource: b.words_binding(start, n4) }
             }));
             let bind_group = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
                 label: Some(act.name()),
@@ -184,7 +177,7 @@ mod tests {
 
     #[test]
     fn grid_spills_into_y_past_the_dimension_limit() {
-        let (wg, per) = crate::pipeline::tile();
+        let (wg, per) = crate::runtime::pipeline::tile();
         let tile = wg * per; // vec4s per workgroup
         assert_eq!(grid(1, 65_535), (1, 1));
         assert_eq!(grid(tile, 65_535), (1, 1));

@@ -8,12 +8,12 @@
 //! once. Slabs and scratch come from the pool, and a slab goes back once every result in it is
 //! dropped.
 
-use crate::activation::Activation;
-use crate::buffer::GpuBuffer;
-use crate::dispatch::Operands;
+use crate::elementwise::dispatch::Operands;
 use crate::error::Error;
-use crate::gpu::GpuActivations;
-use crate::uniforms::Arena;
+use crate::runtime::buffer::GpuBuffer;
+use crate::runtime::gpu::GpuActivations;
+use crate::runtime::uniforms::Arena;
+use crate::table::activation::Activation;
 
 /// Tensors up to this many floats are fused; larger ones get a dispatch of their own.
 const FUSE_MAX: usize = 1 << 16;
@@ -126,26 +126,22 @@ impl Batch<'_> {
     fn flush(&mut self) -> Result<(), Error> {
         let Some(slab) = self.slab.as_mut() else { return Ok(()) };
         let Some(group) = slab.group.take() else { return Ok(()) };
-        let slab_len = (slab.size / 4) as usize;
+        let (dtype, layout) = (slab.output.dtype(), slab.output.layout());
+        let slab_len = layout.elements_in(slab.size);
         let (Some(first), Some(last)) = (group.segments.first(), group.segments.last()) else {
             return Ok(());
         };
         let (first, (last, _, last_at)) = (first.2, last);
-        let len = ((last_at + last.len4() * 16 - first) / 4) as usize;
+        let len = layout.elements_in(last_at + last.padded_bytes() - first);
         let y = slab.output.part(first, len);
-        let xs = self.gpu.create_output(slab_len)?;
-        let gs = if group.backward { Some(self.gpu.create_output(slab_len)?) } else { None };
+        let xs = self.gpu.create_output(dtype, slab_len)?;
+        let gs = if group.backward { Some(self.gpu.create_output(dtype, slab_len)?) } else { None };
         self.pass = None; // copies are recorded outside a pass
         for (x, g, at) in &group.segments {
-            self.encoder.copy_buffer_to_buffer(&x.buffer, x.offset, &xs.buffer, *at, x.len4() * 16);
+            let bytes = x.padded_bytes();
+            self.encoder.copy_buffer_to_buffer(&x.buffer, x.offset, &xs.buffer, *at, bytes);
             if let (Some(g), Some(gs)) = (g, &gs) {
-                self.encoder.copy_buffer_to_buffer(
-                    &g.buffer,
-                    g.offset,
-                    &gs.buffer,
-                    *at,
-                    g.len4() * 16,
-                );
+                self.encoder.copy_buffer_to_buffer(&g.buffer, g.offset, &gs.buffer, *at, bytes);
             }
         }
         let x = xs.part(first, len);
@@ -170,19 +166,22 @@ impl Batch<'_> {
         x: &GpuBuffer,
         g: Option<&GpuBuffer>,
     ) -> Result<GpuBuffer, Error> {
-        let align = (self.gpu.limits.min_storage_buffer_offset_alignment as u64).max(16);
-        let size = (x.len4() * 16).div_ceil(align) * align;
+        let size = x.layout().aligned_bytes(x.len(), &self.gpu.limits);
         // An input inside the current slab (an earlier fused result) cannot be read by a
-        // dispatch that writes the slab: such an operation starts a new slab.
+        // dispatch that writes the slab: such an operation starts a new slab, and so does one
+        // of another storage type.
         let room = self.slab.as_ref().is_some_and(|s| {
             let inside = |b: &GpuBuffer| b.buffer == s.output.buffer;
-            s.cursor + size <= s.size && !inside(x) && !g.is_some_and(inside)
+            s.cursor + size <= s.size
+                && s.output.dtype() == x.dtype()
+                && !inside(x)
+                && !g.is_some_and(inside)
         });
         if !room {
             self.flush()?;
             let last = self.slab.as_ref().map_or(SLAB_FIRST / 2, |s| s.size);
             let size = (2 * last).clamp(SLAB_FIRST, SLAB_MAX).max(size);
-            let output = self.gpu.create_output((size / 4) as usize)?;
+            let output = self.gpu.create_output(x.dtype(), x.layout().elements_in(size))?;
             self.held.push(output.handle());
             self.slab = Some(Slab { output, size, cursor: 0, group: None });
         }
@@ -231,7 +230,7 @@ impl Batch<'_> {
         let y = if !x.is_empty() && x.len() <= FUSE_MAX {
             self.fuse(act, x, g)?
         } else {
-            let y = self.gpu.create_output(x.len())?;
+            let y = self.gpu.create_output(x.dtype(), x.len())?;
             self.record(act, Operands::out_of_place(x, g, &y))?;
             self.held.extend([x.handle(), y.handle()]);
             self.held.extend(g.map(GpuBuffer::handle));
@@ -250,8 +249,8 @@ impl Batch<'_> {
         self.flush()?;
         if self.gpu.verify() {
             // Keep the input, copied on the device before the operation overwrites it.
-            let before = self.gpu.create_output(x.len())?;
-            let bytes = x.len4() * 16;
+            let before = self.gpu.create_output(x.dtype(), x.len())?;
+            let bytes = x.padded_bytes();
             self.pass = None; // copies are recorded outside a pass
             self.encoder.copy_buffer_to_buffer(&x.buffer, x.offset, &before.buffer, 0, bytes);
             self.checks.push((act, before, None, x.handle()));

@@ -1,14 +1,16 @@
-//! [`GpuBuffer`]: f32 data living on the device.
+//! [`GpuBuffer`]: a tensor living on the device, with its storage type.
 
 use std::sync::Arc;
 
-use crate::pool::Lease;
+use crate::runtime::dtype::DType;
+use crate::runtime::layout::Layout;
+use crate::runtime::pool::Lease;
 
-/// A tensor of f32 living on the device, made by [`GpuActivations::upload`](crate::GpuActivations::upload)
+/// A tensor living on the device, its elements stored as its [`DType`], made by [`GpuActivations::upload`](crate::GpuActivations::upload)
 /// or returned by an operation. It remembers which [`GpuActivations`](crate::GpuActivations) made
 /// it, and using it with another one is [`Error::WrongDevice`](crate::Error::WrongDevice).
 ///
-/// The device allocation is padded to a whole number of 4-float vectors; [`len`](Self::len) is
+/// The device allocation is padded to a whole number of 4-element words; [`len`](Self::len) is
 /// the number of elements the caller sees.
 pub struct GpuBuffer {
     pub(crate) buffer: wgpu::Buffer,
@@ -16,6 +18,7 @@ pub struct GpuBuffer {
     /// alignment; non-zero for the results of a fused batch, which share one buffer).
     pub(crate) offset: u64,
     pub(crate) len: usize,
+    pub(crate) dtype: DType,
     pub(crate) owner: u64,
     /// The pooled allocation this tensor lives in, returned to the pool when its last holder
     /// is dropped; `None` for handles that do not own their allocation.
@@ -24,14 +27,23 @@ pub struct GpuBuffer {
 
 impl std::fmt::Debug for GpuBuffer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GpuBuffer").field("len", &self.len).field("owner", &self.owner).finish()
+        f.debug_struct("GpuBuffer")
+            .field("len", &self.len)
+            .field("dtype", &self.dtype)
+            .field("owner", &self.owner)
+            .finish()
     }
 }
 
 impl GpuBuffer {
-    /// Number of f32 elements.
+    /// Number of elements.
     pub fn len(&self) -> usize {
         self.len
+    }
+
+    /// How the elements are stored.
+    pub fn dtype(&self) -> DType {
+        self.dtype
     }
 
     /// True if the buffer holds no elements.
@@ -41,7 +53,7 @@ impl GpuBuffer {
 
     /// The wgpu buffer holding the tensor (usage `STORAGE | COPY_SRC | COPY_DST`), for binding
     /// it in an application's own passes; the tensor starts [`offset`](Self::offset) bytes in
-    /// and is padded to whole 16-byte vectors.
+    /// and is padded to whole 4-element words (16 bytes for f32).
     pub fn raw(&self) -> &wgpu::Buffer {
         &self.buffer
     }
@@ -52,13 +64,14 @@ impl GpuBuffer {
         self.offset
     }
 
-    /// Another handle on `len` floats of this tensor's allocation from byte `offset`, sharing
+    /// Another handle on `len` elements of this tensor's allocation from byte `offset`, sharing
     /// its lease (the allocation returns to the pool only when every handle is dropped).
     pub(crate) fn part(&self, offset: u64, len: usize) -> GpuBuffer {
         GpuBuffer {
             buffer: self.buffer.clone(),
             offset,
             len,
+            dtype: self.dtype,
             owner: self.owner,
             lease: self.lease.clone(),
         }
@@ -76,22 +89,33 @@ impl GpuBuffer {
         self.part(self.offset, self.len)
     }
 
-    /// The whole tensor as a binding.
-    pub(crate) fn binding(&self) -> wgpu::BindingResource<'_> {
+    /// The byte layout of this tensor's storage type.
+    pub(crate) fn layout(&self) -> Layout {
+        Layout::of(self.dtype)
+    }
+
+    /// Number of kernel words the allocation holds.
+    pub(crate) fn words(&self) -> u64 {
+        self.layout().words(self.len)
+    }
+
+    /// Bytes of the allocation's part this tensor covers (whole words).
+    pub(crate) fn padded_bytes(&self) -> u64 {
+        self.layout().word_offset(self.words())
+    }
+
+    /// `words` words of the tensor from word `start`, as a binding.
+    pub(crate) fn words_binding(&self, start: u64, words: u64) -> wgpu::BindingResource<'_> {
+        let layout = self.layout();
         wgpu::BindingResource::Buffer(wgpu::BufferBinding {
             buffer: &self.buffer,
-            offset: self.offset,
-            size: std::num::NonZeroU64::new(self.len4() * 16),
+            offset: self.offset + layout.word_offset(start),
+            size: std::num::NonZeroU64::new(layout.word_offset(words)),
         })
     }
 
-    /// Number of vec4 slots the allocation holds.
-    pub(crate) fn len4(&self) -> u64 {
-        padded_len4(self.len)
+    /// The whole tensor as a binding.
+    pub(crate) fn binding(&self) -> wgpu::BindingResource<'_> {
+        self.words_binding(0, self.words())
     }
-}
-
-/// vec4 slots needed for `len` floats (at least one, since wgpu bindings cannot be empty).
-pub(crate) fn padded_len4(len: usize) -> u64 {
-    (len as u64).div_ceil(4).max(1)
 }
