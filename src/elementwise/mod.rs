@@ -3,4 +3,5 @@
 
 pub(crate) mod batch;
 pub(crate) mod dispatch;
+pub(crate) mod into;
 pub(crate) mod ops;

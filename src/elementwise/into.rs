@@ -1,0 +1,128 @@
+//! The `*_into` forms: results written into a tensor the caller already has, so that a loop
+//! allocates nothing (and, on software adapters, touches no fresh memory).
+
+use crate::elementwise::dispatch::Operands;
+use crate::error::Error;
+use crate::runtime::buffer::GpuBuffer;
+use crate::runtime::gpu::GpuActivations;
+use crate::runtime::uniforms::Fresh;
+use crate::table::activation::Activation;
+
+/// True if `a` and `b` share any byte of device memory (their padded ranges included).
+fn overlaps(a: &GpuBuffer, b: &GpuBuffer) -> bool {
+    a.buffer == b.buffer
+        && a.offset < b.offset + b.padded_bytes()
+        && b.offset < a.offset + a.padded_bytes()
+}
+
+impl GpuActivations {
+    /// The checks of an operation writing `out` (named `what`): those of the operation itself,
+    /// `out` of this instance with the length and storage type of `x`, and no overlap with the
+    /// inputs (the in-place forms are the way to overwrite an input).
+    fn check_into(
+        &self,
+        act: Activation,
+        x: &GpuBuffer,
+        g: Option<&GpuBuffer>,
+        out: &GpuBuffer,
+        what: &'static str,
+    ) -> Result<(), Error> {
+        self.check_operation(act, x, g)?;
+        self.check_same_shape(x, out, what)?;
+        if out.dtype() != x.dtype() {
+            return Err(Error::Shape(format!(
+                "{what} stores {} but x stores {}",
+                out.dtype().name(),
+                x.dtype().name()
+            )));
+        }
+        if [Some(x), g].into_iter().flatten().any(|input| overlaps(input, out)) {
+            return Err(Error::Shape(format!(
+                "{what} overlaps an input; use forward_inplace to overwrite x"
+            )));
+        }
+        Ok(())
+    }
+
+    /// `f(x)` written into `y` (same length and storage type, not overlapping `x`): nothing is
+    /// allocated. Queued; returns at once.
+    ///
+    /// ```
+    /// use gpu_activations::Activation;
+    /// # let gpu = gpu_activations::GpuActivations::new()?;
+    /// let x = gpu.upload(&[-1.0, 2.0])?;
+    /// let y = gpu.upload(&[0.0; 2])?;
+    /// gpu.forward_into(Activation::Relu, &x, &y)?;
+    /// assert_eq!(gpu.download(&y)?, vec![0.0, 2.0]);
+    /// # Ok::<(), gpu_activations::Error>(())
+    /// ```
+    pub fn forward_into(&self, act: Activation, x: &GpuBuffer, y: &GpuBuffer) -> Result<(), Error> {
+        self.check_into(act, x, None, y, "y")?;
+        self.dispatch(act, Operands::out_of_place(x, None, y))?;
+        if self.verify() {
+            crate::verify::check(self, act, x, None, y)?;
+        }
+        Ok(())
+    }
+
+    /// `grad_out · f′(x)` written into `grad_in` (same length and storage type as `x`, not
+    /// overlapping `x` or `grad_out`): nothing is allocated.
+    pub fn backward_into(
+        &self,
+        act: Activation,
+        x: &GpuBuffer,
+        grad_out: &GpuBuffer,
+        grad_in: &GpuBuffer,
+    ) -> Result<(), Error> {
+        self.check_into(act, x, Some(grad_out), grad_in, "grad_in")?;
+        self.dispatch(act, Operands::out_of_place(x, Some(grad_out), grad_in))?;
+        if self.verify() {
+            crate::verify::check(self, act, x, Some(grad_out), grad_in)?;
+        }
+        Ok(())
+    }
+
+    /// [`forward_into`](Self::forward_into) recorded into the caller's `encoder`, valid once the
+    /// encoder is submitted on this instance's queue. As with
+    /// [`encode_forward`](Self::encode_forward), `x` and `y` are never handed to other work
+    /// through the pool afterwards, so they may be dropped at any time.
+    pub fn encode_forward_into(
+        &self,
+        encoder: &mut wgpu::CommandEncoder,
+        act: Activation,
+        x: &GpuBuffer,
+        y: &GpuBuffer,
+    ) -> Result<(), Error> {
+        self.encode_into(encoder, act, x, None, y, "y")
+    }
+
+    /// [`backward_into`](Self::backward_into) recorded into the caller's `encoder` (see
+    /// [`encode_forward_into`](Self::encode_forward_into)).
+    pub fn encode_backward_into(
+        &self,
+        encoder: &mut wgpu::CommandEncoder,
+        act: Activation,
+        x: &GpuBuffer,
+        grad_out: &GpuBuffer,
+        grad_in: &GpuBuffer,
+    ) -> Result<(), Error> {
+        self.encode_into(encoder, act, x, Some(grad_out), grad_in, "grad_in")
+    }
+
+    fn encode_into(
+        &self,
+        encoder: &mut wgpu::CommandEncoder,
+        act: Activation,
+        x: &GpuBuffer,
+        g: Option<&GpuBuffer>,
+        out: &GpuBuffer,
+        what: &'static str,
+    ) -> Result<(), Error> {
+        self.check_into(act, x, g, out, what)?;
+        self.record(encoder, &mut Fresh, act, Operands::out_of_place(x, g, out))?;
+        for recorded in [Some(x), g, Some(out)].into_iter().flatten() {
+            recorded.retire();
+        }
+        Ok(())
+    }
+}
