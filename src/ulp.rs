@@ -7,6 +7,8 @@
 //! assert!(ulp::within(0.0, 1e-40, 4.0)); // an underflowing result may flush to zero
 //! ```
 
+use crate::DType;
+
 /// The size of one f32 ULP at the magnitude of `v` (subnormal spacing below the smallest normal,
 /// the spacing at `f32::MAX` above it).
 pub fn ulp_of(v: f64) -> f64 {
@@ -90,6 +92,107 @@ pub fn scaled_error(got: f32, want: f64, scale: f64) -> f64 {
         return 0.0;
     }
     diff / (2f64.powi(-23) * scale)
+}
+
+/// A format's significand bits after the point, smallest normal exponent and largest exponent.
+fn format(dtype: DType) -> (i32, i32, i32) {
+    match dtype {
+        DType::F16 => (10, -14, 15),
+        DType::Bf16 => (7, -126, 127),
+        _ => (23, -126, 127),
+    }
+}
+
+/// The size of one ULP of `dtype` at the magnitude of `v`: the subnormal spacing below the
+/// format's smallest normal (2⁻²⁴ for f16, 2⁻¹³³ for bf16, 2⁻¹⁴⁹ for f32), the spacing at its
+/// largest finite value above it.
+///
+/// ```
+/// use gpu_activations::{ulp::ulp_of_in, DType};
+/// assert_eq!(ulp_of_in(DType::F16, 1.0), 2f64.powi(-10));
+/// assert_eq!(ulp_of_in(DType::F16, 1e-6), 2f64.powi(-24));
+/// assert_eq!(ulp_of_in(DType::Bf16, 3.0), 2f64.powi(-6));
+/// ```
+pub fn ulp_of_in(dtype: DType, v: f64) -> f64 {
+    if dtype == DType::F32 {
+        return ulp_of(v);
+    }
+    let (mant, emin, emax) = format(dtype);
+    let a = v.abs();
+    if a < 2f64.powi(emin) || a.is_nan() {
+        return 2f64.powi(emin - mant);
+    }
+    let e = (a.log2().floor() as i32).min(emax);
+    let e = if 2f64.powi(e) > a { e - 1 } else { e };
+    2f64.powi(e - mant)
+}
+
+/// `v` correctly rounded (to nearest, ties to even) to `dtype`, widened to f32 (exactly).
+///
+/// ```
+/// use gpu_activations::{ulp::round_to, DType};
+/// assert_eq!(round_to(DType::F16, 65520.0), f32::INFINITY);
+/// assert_eq!(round_to(DType::Bf16, 1.0 + 2f64.powi(-8)), 1.0); // a tie, to even
+/// ```
+pub fn round_to(dtype: DType, v: f64) -> f32 {
+    match dtype {
+        DType::F16 => half::f16::from_f64(v).to_f32(),
+        DType::Bf16 => half::bf16::from_f64(v).to_f32(),
+        _ => v as f32,
+    }
+}
+
+/// The error of `got` (a value stored as `dtype`, widened to f32) against the exact value
+/// `want`, in ULPs of `dtype` at `want`, with [`error`]'s rules for NaN and infinities: an
+/// infinity counts as 2^(emax+1), one ULP past the format's largest finite value (65536 for
+/// f16).
+///
+/// ```
+/// use gpu_activations::{ulp::error_in, DType};
+/// assert_eq!(error_in(DType::F16, 1.0 + 2f32.powi(-10), 1.0), 1.0);
+/// assert_eq!(error_in(DType::F16, f32::INFINITY, 65504.0), 1.0);
+/// ```
+pub fn error_in(dtype: DType, got: f32, want: f64) -> f64 {
+    if dtype == DType::F32 {
+        return error(got, want);
+    }
+    if want.is_nan() || got.is_nan() {
+        return if want.is_nan() && got.is_nan() { 0.0 } else { f64::INFINITY };
+    }
+    let rounded = round_to(dtype, want);
+    if rounded.is_infinite() || got.is_infinite() {
+        if rounded == got {
+            return 0.0;
+        }
+        let opposite = got.is_infinite() && (got > 0.0) != (want > 0.0);
+        if want.is_infinite() || opposite {
+            return f64::INFINITY;
+        }
+        let threshold = 2f64.powi(format(dtype).2 + 1);
+        let g = if got.is_infinite() { threshold.copysign(got as f64) } else { got as f64 };
+        return (g - want).abs() / ulp_of_in(dtype, want);
+    }
+    (got as f64 - want).abs() / ulp_of_in(dtype, want)
+}
+
+/// True if `got` (stored as `dtype`, widened) is within `bound` ULPs of `dtype` of `want`. As
+/// with [`within`], bf16 and f32 results whose exact value and result are both below 2⁻¹²⁶
+/// pass (they may flush to zero); f16 keeps its subnormals and gets no such allowance.
+///
+/// ```
+/// use gpu_activations::{ulp::within_in, DType};
+/// assert!(within_in(DType::Bf16, 0.0, 1e-39, 0.5));
+/// assert!(!within_in(DType::F16, 0.0, 1e-6, 0.5)); // 1e-6 is an f16 subnormal: not flushed
+/// ```
+pub fn within_in(dtype: DType, got: f32, want: f64, bound: f64) -> bool {
+    match dtype {
+        DType::F32 => within(got, want, bound),
+        DType::F16 => error_in(dtype, got, want) <= bound,
+        _ => {
+            let tiny = f32::MIN_POSITIVE as f64;
+            (want.abs() < tiny && (got.abs() as f64) < tiny) || error_in(dtype, got, want) <= bound
+        }
+    }
 }
 
 /// Running maximum and mean of ULP errors, with the input where the maximum occurred.

@@ -69,6 +69,8 @@ impl GpuActivations {
     ) -> Result<Shape, Error> {
         self.check_owner(x, "x")?;
         self.check_owner(weight, "weight")?;
+        self.require_f32(x, "x")?;
+        self.require_f32(weight, "weight")?;
         if channels == 0 || spatial == 0 {
             return Err(Error::Shape(format!(
                 "PReLU needs channels > 0 and spatial > 0 (got {channels} and {spatial})"
@@ -173,6 +175,7 @@ impl GpuActivations {
     ) -> Result<(GpuBuffer, GpuBuffer), Error> {
         let shape = self.prelu_shape(x, weight, channels, spatial)?;
         self.check_same_shape(x, grad_out, "grad_out")?;
+        self.require_f32(grad_out, "grad_out")?;
         let grad_x = self.create_output(x.dtype(), x.len())?;
         let grad_w = self.create_output(weight.dtype(), shape.wlen)?;
         // With no elements the weight gradient is a sum over nothing: wgpu zero-fills new buffers.

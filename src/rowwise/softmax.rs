@@ -49,6 +49,7 @@ impl Kind {
 impl GpuActivations {
     fn rows(&self, x: &GpuBuffer, row_len: usize) -> Result<usize, Error> {
         self.check_owner(x, "x")?;
+        self.require_f32(x, "x")?;
         if row_len == 0 || x.len() % row_len != 0 {
             return Err(Error::Shape(format!(
                 "row_len {row_len} does not divide the tensor's {} elements",
@@ -130,6 +131,7 @@ impl GpuActivations {
     ) -> Result<GpuBuffer, Error> {
         let rows = self.rows(y, row_len)?;
         self.check_same_shape(y, grad_out, "grad_out")?;
+        self.require_f32(grad_out, "grad_out")?;
         let d = self.create_output(y.dtype(), y.len())?;
         let k = if kind == Kind::Softmax {
             Special::SoftmaxBackward
