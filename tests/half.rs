@@ -297,8 +297,74 @@ fn mixed_storage_types_are_errors() {
         gpu.check_forward(Activation::Relu, &xb, &y),
         Err(Error::DTypeMismatch { .. })
     ));
-    // PReLU and the softmax family take f32 tensors only, for now.
-    assert!(matches!(gpu.softmax(&x, 3), Err(Error::DTypeMismatch { what: "x", .. })));
-    assert!(matches!(gpu.log_softmax(&xb, 3), Err(Error::DTypeMismatch { .. })));
-    assert!(matches!(gpu.prelu(&x, &g, 1), Err(Error::DTypeMismatch { .. })));
+    assert!(matches!(gpu.prelu(&x, &g, 1), Err(Error::DTypeMismatch { what: "weight", .. })));
+    let w = upload_as(&gpu, DType::F16, &[0.25]);
+    assert!(matches!(gpu.prelu_backward(&x, &g, &w, 1), Err(Error::DTypeMismatch { .. })));
+    assert!(matches!(gpu.softmax_backward(&x, &g, 3), Err(Error::DTypeMismatch { .. })));
+    assert!(matches!(gpu.log_softmax_backward(&x, &xb, 3), Err(Error::DTypeMismatch { .. })));
+}
+
+#[test]
+fn prelu_and_softmax_on_16_bit_tensors() {
+    let gpu = gpu();
+    for dtype in HALVES {
+        let tol = |got: f32, want: f64, abs: f64| {
+            ulp::within_in(dtype, got, want, 0.51)
+                || (got as f64 - want).abs() <= 0.5 * ulp::ulp_of_in(dtype, want) + abs
+        };
+        // PReLU, (N = 3, C = 2, S = 5): exact in f32, so one rounding to the format.
+        let xs: Vec<f32> = (0..30).map(|i| round(dtype, (i as f32 - 14.5) * 0.3)).collect();
+        let ws = [round(dtype, 0.25), round(dtype, -0.1)];
+        let gs: Vec<f32> = (0..30).map(|i| round(dtype, 1.0 - i as f32 / 16.0)).collect();
+        let (x, w, g) =
+            (upload_as(&gpu, dtype, &xs), upload_as(&gpu, dtype, &ws), upload_as(&gpu, dtype, &gs));
+        let y = gpu.prelu_with_spatial(&x, &w, 2, 5).unwrap();
+        assert_eq!(y.dtype(), dtype);
+        let want = reference::prelu(&xs, &ws, 2, 5);
+        for (got, want) in gpu.download(&y).unwrap().iter().zip(&want) {
+            assert_eq!(*got, ulp::round_to(dtype, *want));
+        }
+        let (dx, dw) = gpu.prelu_with_spatial_backward(&x, &g, &w, 2, 5).unwrap();
+        assert_eq!((dx.dtype(), dw.dtype()), (dtype, dtype));
+        let (want_x, want_w) = reference::prelu_backward(&xs, &gs, &ws, 2, 5);
+        for (got, want) in gpu.download(&dx).unwrap().iter().zip(&want_x) {
+            assert_eq!(*got, ulp::round_to(dtype, *want));
+        }
+        for (got, want) in gpu.download(&dw).unwrap().iter().zip(&want_w) {
+            assert!(tol(*got, *want, 1e-5), "prelu weight gradient {got} vs {want}");
+        }
+        // Softmax and log-softmax on rows of 7 (odd lengths, padded).
+        let xs: Vec<f32> =
+            (0..35).map(|i| round(dtype, ((i * 37) % 23) as f32 * 0.4 - 4.0)).collect();
+        let x = upload_as(&gpu, dtype, &xs);
+        let s = gpu.softmax(&x, 7).unwrap();
+        let l = gpu.log_softmax(&x, 7).unwrap();
+        assert_eq!((s.dtype(), l.dtype()), (dtype, dtype));
+        let (ss, ls) = (gpu.download(&s).unwrap(), gpu.download(&l).unwrap());
+        for (got, want) in ss.iter().zip(reference::softmax(&xs, 7)) {
+            assert!(tol(*got, want, 0.0), "{dtype} softmax {got} vs {want}");
+        }
+        for (got, want) in ls.iter().zip(reference::log_softmax(&xs, 7)) {
+            assert!(tol(*got, want, 0.0), "{dtype} log_softmax {got} vs {want}");
+        }
+        let gs: Vec<f32> = (0..35).map(|i| round(dtype, (i % 5) as f32 * 0.5 - 1.0)).collect();
+        let g = upload_as(&gpu, dtype, &gs);
+        let d = gpu.softmax_backward(&s, &g, 7).unwrap();
+        let (want, scale) = reference::softmax_backward(&ss, &gs, 7);
+        for ((got, want), scale) in gpu.download(&d).unwrap().iter().zip(want).zip(scale) {
+            assert!(
+                tol(*got, want, 8.0 * 2f64.powi(-23) * scale),
+                "softmax backward {got} vs {want}"
+            );
+        }
+        let d = gpu.log_softmax_backward(&l, &g, 7).unwrap();
+        assert_eq!(d.dtype(), dtype);
+        let (want, scale) = reference::log_softmax_backward(&ls, &gs, 7);
+        for ((got, want), scale) in gpu.download(&d).unwrap().iter().zip(want).zip(scale) {
+            assert!(
+                tol(*got, want, 8.0 * 2f64.powi(-23) * scale),
+                "log_softmax backward {got} vs {want}"
+            );
+        }
+    }
 }

@@ -248,15 +248,6 @@ impl GpuActivations {
         Ok(())
     }
 
-    /// [`Error::DTypeMismatch`] unless `buf` is stored as f32 (PReLU and the softmax family
-    /// take f32 tensors only, for now).
-    pub(crate) fn require_f32(&self, buf: &GpuBuffer, what: &'static str) -> Result<(), Error> {
-        match buf.dtype() {
-            DType::F32 => Ok(()),
-            got => Err(Error::DTypeMismatch { what, got, expected: DType::F32 }),
-        }
-    }
-
     pub(crate) fn check_owner(&self, buf: &GpuBuffer, what: &'static str) -> Result<(), Error> {
         self.alive()?;
         if buf.owner == self.id { Ok(()) } else { Err(Error::WrongDevice { what }) }
