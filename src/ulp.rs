@@ -127,19 +127,35 @@ pub fn ulp_of_in(dtype: DType, v: f64) -> f64 {
     2f64.powi(e - mant)
 }
 
-/// `v` correctly rounded (to nearest, ties to even) to `dtype`, widened to f32 (exactly).
+/// `v` correctly rounded (to nearest, ties to even) to `dtype`, widened to f32 (exactly): NaN
+/// stays NaN, values from halfway past the largest finite value on become ±∞, and results in
+/// the format's subnormal range are rounded, not flushed.
+///
+/// This does not use `half`'s `from_f64`: half 2.7 drops the low 32 bits of an f64's
+/// significand before rounding, so a value just above a tie can round down (f32 `0x585e8002`
+/// to bf16 gives `0x585e` there, where the nearest is `0x585f`). For f32 arguments it agrees
+/// with `half`'s `from_f32`.
 ///
 /// ```
-/// use gpu_activations::{ulp::round_to, DType};
+/// use gpu_activations::{half::bf16, ulp::round_to, DType};
 /// assert_eq!(round_to(DType::F16, 65520.0), f32::INFINITY);
 /// assert_eq!(round_to(DType::Bf16, 1.0 + 2f64.powi(-8)), 1.0); // a tie, to even
+/// let above_a_tie = f32::from_bits(0x585e_8002);
+/// assert_eq!(round_to(DType::Bf16, above_a_tie as f64), bf16::from_f32(above_a_tie).to_f32());
 /// ```
 pub fn round_to(dtype: DType, v: f64) -> f32 {
-    match dtype {
-        DType::F16 => half::f16::from_f64(v).to_f32(),
-        DType::Bf16 => half::bf16::from_f64(v).to_f32(),
-        _ => v as f32,
+    if dtype == DType::F32 || !v.is_finite() {
+        return v as f32;
     }
+    let (mant, _, emax) = format(dtype);
+    let a = v.abs();
+    // The spacing at |v| is a power of two, so a / q is exact and rounding it to an integer is
+    // the one rounding; n·q is exact too.
+    let q = ulp_of_in(dtype, a);
+    let r = (a / q).round_ties_even() * q;
+    let largest = (2.0 - 2f64.powi(-mant)) * 2f64.powi(emax);
+    let r = if r > largest { f64::INFINITY } else { r };
+    r.copysign(v) as f32
 }
 
 /// The error of `got` (a value stored as `dtype`, widened to f32) against the exact value
@@ -246,5 +262,36 @@ impl Stats {
     /// Mean error over the results counted (0 if none).
     pub fn mean(&self) -> f64 {
         if self.count == 0 { 0.0 } else { self.sum / self.count as f64 }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_to_agrees_with_half_from_f32() {
+        let mut bits = 0u32;
+        // Every 4,099th f32 pattern, and the neighbours of every f16 and bf16 tie.
+        let mut values: Vec<f32> = std::iter::from_fn(|| {
+            bits = bits.checked_add(4_099)?;
+            Some(f32::from_bits(bits))
+        })
+        .collect();
+        for h in 0..=u16::MAX as u32 {
+            for mid in [(h << 16) | 0x8000, ((h >> 3) << 13 | 0x1000) + 0x3800_0000] {
+                values.extend([mid - 1, mid, mid + 1].map(f32::from_bits));
+            }
+        }
+        for v in values {
+            let h = round_to(DType::F16, v as f64);
+            let b = round_to(DType::Bf16, v as f64);
+            if v.is_nan() {
+                assert!(h.is_nan() && b.is_nan());
+                continue;
+            }
+            assert_eq!(h.to_bits(), half::f16::from_f32(v).to_f32().to_bits(), "f16 {v:e}");
+            assert_eq!(b.to_bits(), half::bf16::from_f32(v).to_f32().to_bits(), "bf16 {v:e}");
+        }
     }
 }

@@ -368,3 +368,47 @@ fn prelu_and_softmax_on_16_bit_tensors() {
         }
     }
 }
+
+#[test]
+fn many_bindings_and_staged_transfers() {
+    // 100,003 values: 25,001 words, in bindings of at most 8,192 (f16) or 4,096 (f32) words on
+    // a grid of at most 2 x 2 workgroups.
+    let small = common::gpu_with_limits(|l| wgpu::Limits {
+        max_storage_buffer_binding_size: 1 << 16,
+        max_compute_workgroups_per_dimension: 2,
+        ..l
+    });
+    let xs: Vec<f32> = common::random_values(100_003, 21);
+    let x32 = small.upload(&xs).unwrap();
+    for dtype in HALVES {
+        let want: Vec<f32> = xs.iter().map(|&v| round(dtype, v)).collect();
+        let x = small.cast(&x32, dtype).unwrap();
+        let got = small.download(&x).unwrap();
+        for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+            assert!(
+                g.to_bits() == w.to_bits() || (g.is_nan() && w.is_nan()),
+                "{dtype} {i}: {g} vs {w} from {:#x}",
+                xs[i].to_bits()
+            );
+        }
+        let back = small.download(&small.cast(&x, DType::F32).unwrap()).unwrap();
+        assert!(
+            back.iter()
+                .zip(&got)
+                .all(|(a, b)| a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()))
+        );
+        let y = small.forward(Activation::Tanh, &x).unwrap(); // verified (debug builds)
+        assert_within(dtype, Activation::Tanh, &got, None, &small.download(&y).unwrap());
+        let d = small.backward(Activation::Sigmoid, &x, &x).unwrap();
+        assert_within(dtype, Activation::Sigmoid, &got, Some(&got), &small.download(&d).unwrap());
+    }
+    // Over 16 MiB of f16: uploads and downloads stream through the staging buffer in pieces.
+    let gpu = gpu();
+    let n = 9_000_001;
+    let h: Vec<f16> = (0..n).map(|i| f16::from_bits((i % 65_536) as u16)).collect();
+    let x = gpu.upload_typed(&h).unwrap();
+    let back: Vec<f16> = gpu.download_typed(&x).unwrap();
+    assert!(back.iter().zip(&h).all(|(a, b)| a.to_bits() == b.to_bits()));
+    let wide = gpu.download(&x).unwrap();
+    assert!(wide.iter().zip(&h).all(|(a, b)| a.to_bits() == b.to_f32().to_bits() || a.is_nan()));
+}
