@@ -41,6 +41,19 @@ pub enum Error {
         expected: usize,
     },
 
+    /// A tensor's storage type is not the one the call needs (mixed storage types in one
+    /// operation, or a host type that does not match the tensor's). Nothing is converted
+    /// silently: use [`cast`](crate::GpuActivations::cast).
+    #[error("storage type mismatch: {what} is {got}, expected {expected}")]
+    DTypeMismatch {
+        /// Which argument is wrong.
+        what: &'static str,
+        /// Its storage type.
+        got: crate::DType,
+        /// The storage type it must have.
+        expected: crate::DType,
+    },
+
     /// A buffer was created by a different [`GpuActivations`](crate::GpuActivations) (another device).
     #[error("buffer {what} belongs to another GpuActivations (another device)")]
     WrongDevice {
@@ -67,7 +80,7 @@ pub enum Error {
 
     /// The tensor is larger than the device can hold.
     #[error(
-        "{elements} f32 elements ({bytes} bytes) exceed the device limit of {limit} bytes per buffer"
+        "{elements} elements ({bytes} bytes) exceed the device limit of {limit} bytes per buffer"
     )]
     TooLarge {
         /// Number of elements asked for.

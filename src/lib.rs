@@ -35,10 +35,11 @@ mod verify;
 
 pub use elementwise::batch::Batch;
 pub use error::Error;
+pub use half;
 pub use options::Options;
 pub use rowwise::softmax::{SOFTMAX_BACKWARD_ABS, SOFTMAX_FORWARD_ULP};
 pub use runtime::buffer::GpuBuffer;
-pub use runtime::dtype::DType;
+pub use runtime::dtype::{DType, Element};
 pub use runtime::gpu::GpuActivations;
 pub use runtime::pipeline::shader_source;
 pub use table::activation::{Activation, Bounds};

@@ -72,16 +72,17 @@ pub(crate) fn check(
         got: &ys,
         want: &want,
     };
-    let measure = |i: usize| ulp::error(ys[i], want[i]);
+    let dtype = y.dtype();
+    let measure = |i: usize| ulp::error_in(dtype, ys[i], want[i]);
     match &gs {
         None => compared.first_failure(
-            bounds.forward_ulp,
-            |i| bounds.forward_ok(ys[i], want[i]),
+            bounds.forward_ulp_in(dtype),
+            |i| bounds.forward_ok_in(dtype, ys[i], want[i]),
             measure,
         ),
         Some(gs) => compared.first_failure(
-            bounds.backward_ulp,
-            |i| bounds.backward_ok(xs[i], gs[i], ys[i], want[i]),
+            bounds.backward_ulp_in(dtype),
+            |i| bounds.backward_ok_in(dtype, xs[i], gs[i], ys[i], want[i]),
             measure,
         ),
     }

@@ -35,6 +35,8 @@ pub(crate) enum Operands<'a> {
     Backward { x: &'a GpuBuffer, g: &'a GpuBuffer, y: &'a GpuBuffer },
     /// x = f(x)
     InPlace { x: &'a GpuBuffer },
+    /// y = x converted to y's storage type (the activation is ignored).
+    Cast { x: &'a GpuBuffer, y: &'a GpuBuffer },
 }
 
 impl<'a> Operands<'a> {
@@ -53,7 +55,9 @@ impl<'a> Operands<'a> {
     /// The tensors and their binding numbers in kernel.wgsl (xs = 1, ys = 2, gs = 3).
     fn buffers(&self) -> [Option<(u32, &'a GpuBuffer)>; 3] {
         match *self {
-            Operands::Forward { x, y } => [Some((1, x)), Some((2, y)), None],
+            Operands::Forward { x, y } | Operands::Cast { x, y } => {
+                [Some((1, x)), Some((2, y)), None]
+            }
             Operands::Backward { x, g, y } => [Some((1, x)), Some((2, y)), Some((3, g))],
             Operands::InPlace { x } => [Some((2, x)), None, None],
         }
@@ -61,7 +65,7 @@ impl<'a> Operands<'a> {
 
     fn direction(&self) -> Direction {
         match self {
-            Operands::Forward { .. } => Direction::Forward,
+            Operands::Forward { .. } | Operands::Cast { .. } => Direction::Forward,
             Operands::Backward { .. } => Direction::Backward,
             Operands::InPlace { .. } => Direction::InPlace,
         }
@@ -71,6 +75,7 @@ impl<'a> Operands<'a> {
         match self {
             Operands::Forward { x, .. }
             | Operands::Backward { x, .. }
+            | Operands::Cast { x, .. }
             | Operands::InPlace { x } => x,
         }
     }
@@ -82,17 +87,30 @@ impl<'a> Operands<'a> {
 
     /// The pipeline running `act` over these tensors.
     fn key(&self, act: Activation) -> Key {
+        if let Operands::Cast { x, y } = self {
+            return Key::Cast(x.dtype(), y.dtype());
+        }
         Key::Elementwise(ElementwiseKey::new(act, self.direction(), self.input().dtype()))
     }
 }
 
 impl GpuActivations {
     /// The most words of `x` one binding may cover: the device's binding size, aligned down to
-    /// its storage offset alignment, and no more than a full 2-D grid.
-    pub(crate) fn chunk_words(&self, x: &GpuBuffer) -> u64 {
+    /// its storage offset alignment, and no more than a full 2-D grid (for a cast, the
+    /// fewer of the source's and the target's).
+    pub(crate) fn chunk_words(&self, ops: &Operands<'_>) -> u64 {
         let (wg, per) = crate::runtime::pipeline::tile();
         let grid_max = (self.limits.max_compute_workgroups_per_dimension as u64).pow(2) * wg * per;
-        x.layout().binding_words(&self.limits, grid_max)
+        let words = |b: &GpuBuffer| b.layout().binding_words(&self.limits, grid_max);
+        match ops {
+            Operands::Cast { x, y } => {
+                // Aligned for the narrower words too (8 bytes), whose alignment in words is
+                // a multiple of the wider ones'.
+                let align = (self.limits.min_storage_buffer_offset_alignment as u64 / 8).max(1);
+                (words(x).min(words(y)) / align * align).max(align)
+            }
+            _ => words(ops.input()),
+        }
     }
 
     /// Records `act` over `ops` into `enc` (one compute pass; one dispatch per binding-sized
@@ -129,7 +147,7 @@ impl GpuActivations {
             return Ok(());
         }
         let pipe = self.pipelines.get(&self.device, ops.key(act))?;
-        let chunk4 = self.chunk_words(ops.input());
+        let chunk4 = self.chunk_words(&ops);
         let max_dim = self.limits.max_compute_workgroups_per_dimension;
         pass.set_pipeline(&pipe.pipeline);
         let mut start = 0;

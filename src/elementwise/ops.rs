@@ -12,7 +12,7 @@ use crate::table::activation::Activation;
 
 impl GpuActivations {
     /// The checks every operation makes before recording anything: valid parameters, buffers
-    /// of this instance, and `grad_out` (if any) of the length of `x`.
+    /// of this instance, and `grad_out` (if any) of the length and storage type of `x`.
     pub(crate) fn check_operation(
         &self,
         act: Activation,
@@ -21,9 +21,62 @@ impl GpuActivations {
     ) -> Result<(), Error> {
         act.validate()?;
         match grad_out {
-            Some(g) => self.check_same_shape(x, g, "grad_out"),
+            Some(g) => self.check_same_tensor(x, g, "grad_out"),
             None => self.check_owner(x, "x"),
         }
+    }
+
+    /// [`check_same_shape`](Self::check_same_shape), and `other` stored as `x` is.
+    pub(crate) fn check_same_tensor(
+        &self,
+        x: &GpuBuffer,
+        other: &GpuBuffer,
+        what: &'static str,
+    ) -> Result<(), Error> {
+        self.check_same_shape(x, other, what)?;
+        if other.dtype() != x.dtype() {
+            return Err(Error::DTypeMismatch { what, got: other.dtype(), expected: x.dtype() });
+        }
+        Ok(())
+    }
+
+    /// `buf` converted to the storage type `to`, into a new buffer, on the device: rounded to
+    /// nearest, ties to even (f32 → f16 keeps f16's subnormals), NaN stays NaN, values past
+    /// the target's range become ±∞. Widening is exact; f16 ↔ bf16 widens to f32 and rounds
+    /// once. Converting to the same type copies. Queued; returns at once.
+    ///
+    /// ```
+    /// use gpu_activations::{half::f16, DType};
+    /// # let gpu = gpu_activations::GpuActivations::new()?;
+    /// let x = gpu.upload(&[1.0, 65520.0, 1e-7])?;
+    /// let h = gpu.cast(&x, DType::F16)?;
+    /// let want = [f16::ONE, f16::INFINITY, f16::from_f32(1e-7)]; // 1e-7: an f16 subnormal
+    /// assert_eq!(gpu.download_typed::<f16>(&h)?, want);
+    /// # Ok::<(), gpu_activations::Error>(())
+    /// ```
+    pub fn cast(&self, buf: &GpuBuffer, to: DType) -> Result<GpuBuffer, Error> {
+        self.check_owner(buf, "buf")?;
+        let y = self.create_output(to, buf.len())?;
+        if buf.is_empty() {
+            return Ok(y);
+        }
+        if buf.dtype() == to {
+            self.copy_tensor(buf, &y)?;
+        } else {
+            self.dispatch(Activation::Identity, Operands::Cast { x: buf, y: &y })?;
+        }
+        Ok(y)
+    }
+
+    /// Copies the tensor `from` into `to` (of the same storage type and length) on the device.
+    fn copy_tensor(&self, from: &GpuBuffer, to: &GpuBuffer) -> Result<(), Error> {
+        self.scoped(|| {
+            let mut enc = self.device.create_command_encoder(&Default::default());
+            let bytes = from.padded_bytes();
+            enc.copy_buffer_to_buffer(&from.buffer, from.offset, &to.buffer, to.offset, bytes);
+            self.queue.submit([enc.finish()]);
+            Ok(())
+        })
     }
 
     /// `f(x)` for every element of `x`, into a new buffer. Queued; returns at once.
@@ -72,11 +125,18 @@ impl GpuActivations {
     /// ```
     pub fn forward_inplace(&self, act: Activation, x: &GpuBuffer) -> Result<(), Error> {
         self.check_operation(act, x, None)?;
-        // Verification needs the input, which the operation destroys: keep a host copy.
-        let before = if self.verify() { Some(self.download(x)?) } else { None };
+        // Verification needs the input, which the operation destroys: keep a copy.
+        let before = if self.verify() {
+            let copy = self.create_output(x.dtype(), x.len())?;
+            if !x.is_empty() {
+                self.copy_tensor(x, &copy)?;
+            }
+            Some(copy)
+        } else {
+            None
+        };
         self.dispatch(act, Operands::InPlace { x })?;
-        if let Some(xs) = before {
-            let original = self.upload(&xs)?;
+        if let Some(original) = before {
             crate::verify::check(self, act, &original, None, x)?;
         }
         Ok(())
@@ -131,8 +191,9 @@ impl GpuActivations {
 
     /// Compiles every pipeline now (each activation's forward, backward and in-place kernels,
     /// for parameterized activations both the variant with the default parameters compiled in
-    /// and the generic one; PReLU's and the softmax family's), so that no later call pays for
-    /// compilation.
+    /// and the generic one; PReLU's and the softmax family's), so that no later f32 call pays
+    /// for compilation. The f16 and bf16 pipelines, and those of [`cast`](Self::cast), are
+    /// compiled on their first use (they are not needed by f32 work).
     pub fn warm_up(&self) -> Result<(), Error> {
         self.scoped(|| self.compile_all())
     }
@@ -140,7 +201,7 @@ impl GpuActivations {
     fn compile_all(&self) -> Result<(), Error> {
         for act in Activation::ALL {
             for direction in Direction::ALL {
-                for storage in DType::ALL {
+                for storage in DType::WARMED {
                     let key = ElementwiseKey::new(*act, direction, storage);
                     self.pipelines.get(&self.device, Key::Elementwise(key))?;
                     if key.baked_defaults {
@@ -165,7 +226,7 @@ impl GpuActivations {
         x: &GpuBuffer,
         y: &GpuBuffer,
     ) -> Result<(), Error> {
-        self.check_same_shape(x, y, "y")?;
+        self.check_same_tensor(x, y, "y")?;
         crate::verify::check(self, act, x, None, y)
     }
 
@@ -178,8 +239,8 @@ impl GpuActivations {
         grad_out: &GpuBuffer,
         grad_in: &GpuBuffer,
     ) -> Result<(), Error> {
-        self.check_same_shape(x, grad_out, "grad_out")?;
-        self.check_same_shape(x, grad_in, "grad_in")?;
+        self.check_same_tensor(x, grad_out, "grad_out")?;
+        self.check_same_tensor(x, grad_in, "grad_in")?;
         crate::verify::check(self, act, x, Some(grad_out), grad_in)
     }
 }

@@ -69,6 +69,13 @@ impl GpuActivations {
     ) -> Result<Shape, Error> {
         self.check_owner(x, "x")?;
         self.check_owner(weight, "weight")?;
+        if weight.dtype() != x.dtype() {
+            return Err(Error::DTypeMismatch {
+                what: "weight",
+                got: weight.dtype(),
+                expected: x.dtype(),
+            });
+        }
         if channels == 0 || spatial == 0 {
             return Err(Error::Shape(format!(
                 "PReLU needs channels > 0 and spatial > 0 (got {channels} and {spatial})"
@@ -104,7 +111,8 @@ impl GpuActivations {
     }
 
     /// PReLU: `x` for x > 0, `weight[c]·x` otherwise, for `x` laid out (N, `channels`) row-major
-    /// (element i is in channel i % channels). `weight` has 1 or `channels` entries. For
+    /// (element i is in channel i % channels). `weight` has 1 or `channels` entries, of `x`'s storage type (f16 and bf16 tensors are
+    /// widened to f32 on the device and the f32 result rounded once). For
     /// (N, C, S) tensors, such as images, use [`prelu_with_spatial`](Self::prelu_with_spatial).
     ///
     /// ```
@@ -147,6 +155,13 @@ impl GpuActivations {
         spatial: usize,
     ) -> Result<GpuBuffer, Error> {
         let shape = self.prelu_shape(x, weight, channels, spatial)?;
+        if x.dtype() != DType::F32 {
+            // 16-bit tensors: widened to f32 on the device, and the f32 result (verified, if
+            // asked) rounded once to the input's storage type.
+            let (xf, wf) = (self.cast(x, DType::F32)?, self.cast(weight, DType::F32)?);
+            let y = self.prelu_with_spatial(&xf, &wf, channels, spatial)?;
+            return self.cast(&y, x.dtype());
+        }
         let y = self.create_output(x.dtype(), x.len())?;
         if !x.is_empty() {
             let (gx, gy) = self.elementwise_grid(x.len());
@@ -172,7 +187,14 @@ impl GpuActivations {
         spatial: usize,
     ) -> Result<(GpuBuffer, GpuBuffer), Error> {
         let shape = self.prelu_shape(x, weight, channels, spatial)?;
-        self.check_same_shape(x, grad_out, "grad_out")?;
+        self.check_same_tensor(x, grad_out, "grad_out")?;
+        if x.dtype() != DType::F32 {
+            // As in the forward pass: through f32, each result rounded once.
+            let xf = self.cast(x, DType::F32)?;
+            let (gf, wf) = (self.cast(grad_out, DType::F32)?, self.cast(weight, DType::F32)?);
+            let (dx, dw) = self.prelu_with_spatial_backward(&xf, &gf, &wf, channels, spatial)?;
+            return Ok((self.cast(&dx, x.dtype())?, self.cast(&dw, weight.dtype())?));
+        }
         let grad_x = self.create_output(x.dtype(), x.len())?;
         let grad_w = self.create_output(weight.dtype(), shape.wlen)?;
         // With no elements the weight gradient is a sum over nothing: wgpu zero-fills new buffers.

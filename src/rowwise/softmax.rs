@@ -3,6 +3,7 @@
 use crate::error::Error;
 use crate::rowwise::launch::grid_groups;
 use crate::runtime::buffer::GpuBuffer;
+use crate::runtime::dtype::DType;
 use crate::runtime::gpu::GpuActivations;
 use crate::runtime::pipeline::Special;
 use crate::runtime::uniforms;
@@ -91,6 +92,12 @@ impl GpuActivations {
         row_len: usize,
     ) -> Result<GpuBuffer, Error> {
         let rows = self.rows(x, row_len)?;
+        if x.dtype() != DType::F32 {
+            // 16-bit tensors: widened to f32 on the device, and the f32 result (verified, if
+            // asked) rounded once to the input's storage type.
+            let y = self.softmax_family(kind, &self.cast(x, DType::F32)?, row_len)?;
+            return self.cast(&y, x.dtype());
+        }
         let y = self.create_output(x.dtype(), x.len())?;
         let k = if kind == Kind::Softmax {
             Special::SoftmaxForward
@@ -129,7 +136,12 @@ impl GpuActivations {
         row_len: usize,
     ) -> Result<GpuBuffer, Error> {
         let rows = self.rows(y, row_len)?;
-        self.check_same_shape(y, grad_out, "grad_out")?;
+        self.check_same_tensor(y, grad_out, "grad_out")?;
+        if y.dtype() != DType::F32 {
+            let (yf, gf) = (self.cast(y, DType::F32)?, self.cast(grad_out, DType::F32)?);
+            let d = self.softmax_family_backward(kind, &yf, &gf, row_len)?;
+            return self.cast(&d, y.dtype());
+        }
         let d = self.create_output(y.dtype(), y.len())?;
         let k = if kind == Kind::Softmax {
             Special::SoftmaxBackward
@@ -168,7 +180,8 @@ impl GpuActivations {
 
     /// Softmax over each contiguous row of `row_len` elements: e^(x − max) / Σ e^(x − max).
     /// `row_len` must divide the length. NaN in a row makes the row NaN; +∞ logits share the
-    /// probability evenly.
+    /// probability evenly. f16 and bf16 tensors are widened to f32 on the device and the f32
+    /// result rounded once to their storage type.
     ///
     /// ```
     /// # let gpu = gpu_activations::GpuActivations::new()?;

@@ -53,7 +53,7 @@ impl GpuBuffer {
 
     /// The wgpu buffer holding the tensor (usage `STORAGE | COPY_SRC | COPY_DST`), for binding
     /// it in an application's own passes; the tensor starts [`offset`](Self::offset) bytes in
-    /// and is padded to whole 4-element words (16 bytes for f32).
+    /// and is padded to whole 4-element words (16 bytes for f32, 8 for f16 and bf16).
     pub fn raw(&self) -> &wgpu::Buffer {
         &self.buffer
     }

@@ -1,7 +1,8 @@
 //! Where a tensor's elements lie in device memory: the one place that turns element counts into
 //! bytes for a storage type (padding, offsets, binding splits, slab placement, staging pieces).
 //!
-//! The elementwise kernel moves [`WORD`] elements at a time (a `vec4<f32>` for f32 storage),
+//! The elementwise kernel moves [`WORD`] elements at a time (a `vec4<f32>` for f32 storage, a
+//! `vec2<u32>` for the 16-bit ones),
 //! so an allocation holds whole words, and at least one since wgpu bindings cannot be empty.
 
 use crate::error::Error;
@@ -97,6 +98,18 @@ mod tests {
         assert_eq!(f32s.padded_bytes(usize::MAX), None);
         assert_eq!(f32s.elements_in(32), 8);
         assert_eq!(f32s.staging_copy_bytes(20), 32);
+    }
+
+    #[test]
+    fn half_words_are_8_bytes_and_padded() {
+        for dtype in [DType::F16, DType::Bf16] {
+            let halves = Layout::of(dtype);
+            assert_eq!(halves.word_bytes(), 8);
+            assert_eq!((halves.words(1), halves.words(5)), (1, 2));
+            assert_eq!(halves.padded_bytes(5), Some(16));
+            assert_eq!(halves.elements_in(16), 8);
+            assert_eq!(halves.staging_copy_bytes(10), 16);
+        }
     }
 
     #[test]

@@ -43,10 +43,60 @@ pub fn shader_source(act: Activation) -> String {
 /// The WGSL that reads and writes tensors of `storage` for the elementwise kernel: the
 /// bindings `xs`, `ys`, `gs` and `load_x`, `load_g`, `load_y`, `store_y`, which move one
 /// word as a `vec4<f32>`.
+/// The 16-bit formats prepend the bit conversions of `half_bits.wgsl` and move one word as a
+/// `vec2<u32>`.
 fn storage_source(storage: DType) -> &'static str {
     match storage {
         DType::F32 => include_str!("../../shaders/storage/f32.wgsl"),
+        DType::F16 => concat!(
+            include_str!("../../shaders/storage/half_bits.wgsl"),
+            "\n",
+            include_str!("../../shaders/storage/f16.wgsl")
+        ),
+        DType::Bf16 => concat!(
+            include_str!("../../shaders/storage/half_bits.wgsl"),
+            "\n",
+            include_str!("../../shaders/storage/bf16.wgsl")
+        ),
     }
+}
+
+/// The conversion module from `from` to `to` storage (`shaders/cast.wgsl` with the source's
+/// `load4` and the target's `store4` on raw u32 words).
+fn cast_source(from: DType, to: DType) -> String {
+    const HALF_BITS: &str = include_str!("../../shaders/storage/half_bits.wgsl");
+    const CAST: &str = include_str!("../../shaders/cast.wgsl");
+    let load = match from {
+        DType::F32 => "fn load4(i: u32) -> vec4<f32> {\n    let j = 4u * i;\n    \
+                       return vec4<f32>(bitcast<f32>(xs[j]), bitcast<f32>(xs[j + 1u]), \
+                       bitcast<f32>(xs[j + 2u]), bitcast<f32>(xs[j + 3u]));\n}\n"
+            .to_string(),
+        half => {
+            let t = half.name();
+            format!(
+                "fn load4(i: u32) -> vec4<f32> {{\n    let a = xs[2u * i];\n    \
+                 let b = xs[2u * i + 1u];\n    return vec4<f32>(f32_from_{t}_bits(a & 0xffffu), \
+                 f32_from_{t}_bits(a >> 16u), f32_from_{t}_bits(b & 0xffffu), \
+                 f32_from_{t}_bits(b >> 16u));\n}}\n"
+            )
+        }
+    };
+    let store = match to {
+        DType::F32 => "fn store4(i: u32, v: vec4<f32>) {\n    let j = 4u * i;\n    \
+                       ys[j] = bitcast<u32>(v.x);\n    ys[j + 1u] = bitcast<u32>(v.y);\n    \
+                       ys[j + 2u] = bitcast<u32>(v.z);\n    ys[j + 3u] = bitcast<u32>(v.w);\n}\n"
+            .to_string(),
+        half => {
+            let t = half.name();
+            format!(
+                "fn store4(i: u32, v: vec4<f32>) {{\n    \
+                 ys[2u * i] = {t}_bits_from_f32(v.x) | ({t}_bits_from_f32(v.y) << 16u);\n    \
+                 ys[2u * i + 1u] = {t}_bits_from_f32(v.z) | ({t}_bits_from_f32(v.w) << 16u);\n}}\n"
+            )
+        }
+    };
+    let (wg, per) = tile();
+    format!("const WG: u32 = {wg}u;\nconst PER: u32 = {per}u;\n{HALF_BITS}\n{load}{store}{CAST}")
 }
 
 /// The elementwise module for `act` on tensors of `storage`.
@@ -185,6 +235,8 @@ pub(crate) enum Key {
     Elementwise(ElementwiseKey),
     /// A non-elementwise kernel.
     Special(Special),
+    /// Conversion between two storage types (`from`, `to`).
+    Cast(DType, DType),
 }
 
 /// Pipelines compiled on first use and kept for the life of the `GpuActivations`.
@@ -211,6 +263,10 @@ impl PipelineCache {
                 compile(device, &k.label(), source, k.direction.entry_point(), constants)?
             }
             Key::Special(k) => compile(device, k.entry_point(), k.source(), k.entry_point(), &[])?,
+            Key::Cast(from, to) => {
+                let label = format!("cast_{}_to_{}", from.name(), to.name());
+                compile(device, &label, cast_source(from, to), "convert", &[])?
+            }
         });
         let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
         Ok(map.entry(key).or_insert(built).clone())

@@ -5,7 +5,7 @@
 
 use crate::error::Error;
 use crate::runtime::buffer::GpuBuffer;
-use crate::runtime::dtype::DType;
+use crate::runtime::dtype::{DType, Element};
 use crate::runtime::gpu::GpuActivations;
 
 /// Largest staging buffer; bigger transfers go through it in pieces.
@@ -17,14 +17,37 @@ impl GpuActivations {
     /// the tensor is dropped. A tensor larger than the device allows is [`Error::TooLarge`],
     /// found before anything is allocated or copied.
     pub fn upload(&self, data: &[f32]) -> Result<GpuBuffer, Error> {
-        let out = self.create_output(DType::F32, data.len())?;
-        self.scoped(|| self.write_into(&out, data))?;
+        self.upload_typed(data)
+    }
+
+    /// Copies `data` to a new buffer on the device, stored as `T`'s [`DType`] (`f32`,
+    /// [`half::f16`] or [`half::bf16`]), bits unchanged.
+    ///
+    /// ```
+    /// use gpu_activations::{half::bf16, DType};
+    /// # let gpu = gpu_activations::GpuActivations::new()?;
+    /// let x = gpu.upload_typed(&[bf16::from_f32(-1.5), bf16::from_f32(2.0)])?;
+    /// assert_eq!(x.dtype(), DType::Bf16);
+    /// assert_eq!(gpu.download(&gpu.relu(&x)?)?, vec![0.0, 2.0]); // widened to f32, exactly
+    /// # Ok::<(), gpu_activations::Error>(())
+    /// ```
+    pub fn upload_typed<T: Element>(&self, data: &[T]) -> Result<GpuBuffer, Error> {
+        let out = self.create_output(T::DTYPE, data.len())?;
+        self.scoped(|| self.write_into(&out, bytemuck::cast_slice(data)))?;
         Ok(out)
     }
 
-    /// Overwrites the device buffer `buf` with `data` (of the same length), in place.
+    /// Overwrites the f32 device buffer `buf` with `data` (of the same length), in place. A
+    /// buffer of another storage type is [`Error::DTypeMismatch`] (nothing is converted).
     pub fn write(&self, buf: &GpuBuffer, data: &[f32]) -> Result<(), Error> {
         self.check_owner(buf, "buf")?;
+        if buf.dtype() != DType::F32 {
+            return Err(Error::DTypeMismatch {
+                what: "buf",
+                got: buf.dtype(),
+                expected: DType::F32,
+            });
+        }
         if data.len() != buf.len() {
             return Err(Error::LengthMismatch {
                 what: "data",
@@ -32,15 +55,22 @@ impl GpuActivations {
                 expected: buf.len(),
             });
         }
-        self.scoped(|| self.write_into(buf, data))
+        self.scoped(|| self.write_into(buf, bytemuck::cast_slice(data)))
     }
 
     /// Copies `data` into `buf`: small data through the queue's own staging (ordered before the
     /// next submission, no wait), larger data in pieces through the reused staging buffer.
-    fn write_into(&self, buf: &GpuBuffer, data: &[f32]) -> Result<(), Error> {
-        let bytes: &[u8] = bytemuck::cast_slice(data);
+    fn write_into(&self, buf: &GpuBuffer, bytes: &[u8]) -> Result<(), Error> {
         if bytes.len() as u64 <= STAGING_BYTES {
-            self.queue.write_buffer(&buf.buffer, buf.offset, bytes);
+            if bytes.len() % 4 == 0 {
+                self.queue.write_buffer(&buf.buffer, buf.offset, bytes);
+            } else {
+                // An odd number of 16-bit elements: copies move whole 4-byte units, and the
+                // padding half-word belongs to the tensor's own padded allocation.
+                let mut padded = bytes.to_vec();
+                padded.resize(bytes.len().next_multiple_of(4), 0);
+                self.queue.write_buffer(&buf.buffer, buf.offset, &padded);
+            }
             return Ok(());
         }
         let mut staging = self.staging_up.lock().unwrap_or_else(|p| p.into_inner());
@@ -73,25 +103,64 @@ impl GpuActivations {
         Ok(())
     }
 
-    /// Waits for all queued work on the buffer and copies it to the host.
+    /// Waits for all queued work on the buffer and copies it to the host as f32, whatever its
+    /// storage type (16-bit values are widened exactly, on the host).
     pub fn download(&self, buf: &GpuBuffer) -> Result<Vec<f32>, Error> {
         let mut out = vec![0.0; buf.len()];
         self.download_into(buf, &mut out)?;
         Ok(out)
     }
 
+    /// Waits for all queued work on the buffer and copies it to the host as `T`, which must be
+    /// the buffer's storage type ([`Error::DTypeMismatch`] otherwise; nothing is converted).
+    ///
+    /// ```
+    /// use gpu_activations::half::f16;
+    /// # let gpu = gpu_activations::GpuActivations::new()?;
+    /// let x = gpu.upload_typed(&[f16::from_f32(-1.0), f16::from_f32(3.0)])?;
+    /// let y: Vec<f16> = gpu.download_typed(&gpu.relu(&x)?)?;
+    /// assert_eq!(y, vec![f16::ZERO, f16::from_f32(3.0)]);
+    /// assert!(gpu.download_typed::<f32>(&x).is_err());
+    /// # Ok::<(), gpu_activations::Error>(())
+    /// ```
+    pub fn download_typed<T: Element>(&self, buf: &GpuBuffer) -> Result<Vec<T>, Error> {
+        self.check_owner(buf, "buf")?;
+        if buf.dtype() != T::DTYPE {
+            return Err(Error::DTypeMismatch { what: "buf", got: buf.dtype(), expected: T::DTYPE });
+        }
+        let mut out = vec![T::zeroed(); buf.len()];
+        self.read_into(buf, bytemuck::cast_slice_mut(&mut out))?;
+        Ok(out)
+    }
+
     /// Waits for all queued work on the buffer and copies it straight into `out`, which must
-    /// have the buffer's length. Large buffers stream through a reused staging buffer.
+    /// have the buffer's length, as f32 whatever the storage type (16-bit values are read into
+    /// a host copy of their own and widened exactly). Large buffers stream through a reused
+    /// staging buffer.
     pub fn download_into(&self, buf: &GpuBuffer, out: &mut [f32]) -> Result<(), Error> {
-        let _serial = self.serialize();
         self.check_owner(buf, "buf")?;
         if out.len() != buf.len() {
             return Err(Error::LengthMismatch { what: "out", got: out.len(), expected: buf.len() });
         }
+        match buf.dtype() {
+            DType::F32 => self.read_into(buf, bytemuck::cast_slice_mut(out)),
+            dtype => {
+                let mut bits = vec![0u16; buf.len()];
+                self.read_into(buf, bytemuck::cast_slice_mut(&mut bits))?;
+                crate::runtime::dtype::widen(dtype, &bits, out);
+                Ok(())
+            }
+        }
+    }
+
+    /// Waits for all queued work on the buffer and copies its elements' bytes into `bytes`
+    /// (exactly the tensor's unpadded size).
+    fn read_into(&self, buf: &GpuBuffer, bytes: &mut [u8]) -> Result<(), Error> {
+        let _serial = self.serialize();
+        self.check_owner(buf, "buf")?;
         if buf.is_empty() {
             return self.sync();
         }
-        let bytes: &mut [u8] = bytemuck::cast_slice_mut(out);
         let mut staging = self.staging_down.lock().unwrap_or_else(|p| p.into_inner());
         for (k, piece) in bytes.chunks_mut(STAGING_BYTES as usize).enumerate() {
             let size = buf.layout().staging_copy_bytes(piece.len());

@@ -6,6 +6,7 @@
 //! assembly, pipelines, the CPU reference API, verification, tests) is derived from these.
 
 use crate::error::Error;
+use crate::runtime::dtype::DType;
 use crate::table::kernels as k;
 use crate::ulp;
 
@@ -36,6 +37,53 @@ impl Bounds {
     /// True if a forward result `got` meets the bound against the exact value `want`.
     pub fn forward_ok(&self, got: f32, want: f64) -> bool {
         ulp::within(got, want, self.forward_ulp)
+    }
+
+    /// The bound, in ULPs of the storage type, that 16-bit results meet: one rounding of the
+    /// f32 result, whose own error is a small fraction of a 16-bit ULP.
+    pub const HALF_ULP: f64 = 0.51;
+
+    /// [`forward_ok`](Self::forward_ok) for results stored as `dtype` (`got` widened to f32):
+    /// for f16 and bf16, within [`HALF_ULP`](Self::HALF_ULP) of the format (see
+    /// [`ulp::within_in`]).
+    pub fn forward_ok_in(&self, dtype: DType, got: f32, want: f64) -> bool {
+        match dtype {
+            DType::F32 => self.forward_ok(got, want),
+            _ => ulp::within_in(dtype, got, want, Self::HALF_ULP),
+        }
+    }
+
+    /// [`backward_ok`](Self::backward_ok) for results stored as `dtype` (`x`, `grad_out` and
+    /// `got` widened to f32): for f16 and bf16, within [`HALF_ULP`](Self::HALF_ULP) of the
+    /// format; or, near a zero of f′ (as [`backward_zero`](Self::backward_zero)), within half
+    /// an ULP plus 2⁻²³·|grad_out| absolute; or 0 for a subnormal `grad_out`, as for f32.
+    pub fn backward_ok_in(&self, dtype: DType, x: f32, grad_out: f32, got: f32, want: f64) -> bool {
+        if dtype == DType::F32 {
+            return self.backward_ok(x, grad_out, got, want);
+        }
+        if ulp::within_in(dtype, got, want, Self::HALF_ULP) {
+            return true;
+        }
+        if got == 0.0 && grad_out != 0.0 && grad_out.abs() < f32::MIN_POSITIVE {
+            return true;
+        }
+        match self.backward_zero {
+            Some(x0) if (x as f64 - x0).abs() <= 0.125 && got.is_finite() => {
+                (got as f64 - want).abs()
+                    <= 0.5 * ulp::ulp_of_in(dtype, want) + 2f64.powi(-23) * (grad_out as f64).abs()
+            }
+            _ => false,
+        }
+    }
+
+    /// The forward bound for results stored as `dtype`, in its ULPs.
+    pub fn forward_ulp_in(&self, dtype: DType) -> f64 {
+        if dtype == DType::F32 { self.forward_ulp } else { Self::HALF_ULP }
+    }
+
+    /// The backward bound for results stored as `dtype`, in its ULPs.
+    pub fn backward_ulp_in(&self, dtype: DType) -> f64 {
+        if dtype == DType::F32 { self.backward_ulp } else { Self::HALF_ULP }
     }
 
     /// True if a backward result `got` at input `x` for upstream gradient `grad_out` meets the
