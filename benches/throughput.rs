@@ -7,7 +7,7 @@
 
 use std::time::Instant;
 
-use gpu_activations::{Activation, GpuActivations, GpuBuffer, Options};
+use gpu_activations::{Activation, DType, GpuActivations, GpuBuffer, Options};
 
 const SIZES: [usize; 5] = [4_096, 65_536, 1_048_576, 16_777_216, 67_108_864];
 
@@ -199,6 +199,57 @@ fn main() {
     println!(
         "\n(GB/s counts bytes read + written: 8 per element forward, 12 backward; in brackets the ratio to the copy of the same N.)\n"
     );
+
+    // 16-bit storage at 16M: elements per second of each op on f32, f16 and bf16 tensors of
+    // the same values, and the ratio to f32 of the same op in this run. The relu family and the
+    // tutorial's activations (the bandwidth-bound ones, where halving the bytes should show).
+    let n = 16_777_216.min(largest);
+    let reps = reps_for(n);
+    let x32 = gpu.upload(&xs[..n]).unwrap();
+    let g32 = gpu.upload(&gs[..n]).unwrap();
+    let storages = [DType::F32, DType::F16, DType::Bf16];
+    let tensors: Vec<(GpuBuffer, GpuBuffer, GpuBuffer)> = storages
+        .iter()
+        .map(|&d| {
+            let cast = |t: &GpuBuffer| gpu.cast(t, d).unwrap();
+            (cast(&x32), cast(&g32), cast(&g32))
+        })
+        .collect();
+    let half_acts =
+        ["relu", "leaky_relu", "relu6", "hardtanh", "elu", "softplus", "sigmoid", "tanh", "arctan"];
+    println!("| 16-bit storage, N = {n} | f32 | f16 (× f32) | bf16 (× f32) |");
+    println!("|---|---:|---:|---:|");
+    for act in acts.iter().filter(|a| half_acts.contains(&a.name())) {
+        for backward in [false, true] {
+            let rates: Vec<f64> = tensors
+                .iter()
+                .map(|(x, g, y)| {
+                    let t = timer.median(reps, &mut |enc| {
+                        if backward {
+                            gpu.encode_backward_into(enc, *act, x, g, y).unwrap()
+                        } else {
+                            gpu.encode_forward_into(enc, *act, x, y).unwrap()
+                        }
+                    });
+                    n as f64 / t
+                })
+                .collect();
+            println!(
+                "| {} {} | {:.2} G/s | {:.2} G/s ({:.2}) | {:.2} G/s ({:.2}) |",
+                act.name(),
+                if backward { "backward" } else { "forward" },
+                rates[0] / 1e9,
+                rates[1] / 1e9,
+                rates[1] / rates[0],
+                rates[2] / 1e9,
+                rates[2] / rates[0]
+            );
+        }
+    }
+    println!(
+        "\n(elements per second, GPU-resident; in brackets the ratio to f32 of the same op.)\n"
+    );
+    drop((x32, g32, tensors));
 
     // Small ops: 1,000 forward passes over 1,000 distinct tensors of 4,096 elements, batched vs
     // submitted one by one (each waited for, as a caller needing the result would).

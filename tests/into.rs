@@ -63,9 +63,15 @@ fn into_rejects_wrong_outputs() {
     assert!(matches!(gpu.backward_into(relu, &x, &x, &x), Err(Error::Shape(_))));
     let g = gpu.upload(&[1.0; 3]).unwrap();
     assert!(matches!(gpu.backward_into(relu, &x, &g, &g), Err(Error::Shape(_))));
+    let half = gpu.cast(&y_of(&gpu), gpu_activations::DType::F16).unwrap();
+    assert!(matches!(gpu.forward_into(relu, &x, &half), Err(Error::DTypeMismatch { .. })));
     let bad = Activation::Elu { alpha: f32::NAN };
     let y = gpu.upload(&[0.0; 3]).unwrap();
     assert!(matches!(gpu.forward_into(bad, &x, &y), Err(Error::InvalidParameter { .. })));
     assert_eq!(gpu.download(&x).unwrap(), vec![1.0, -2.0, 3.0]);
     assert_eq!(gpu.download(&y).unwrap(), vec![0.0; 3]);
+}
+
+fn y_of(gpu: &gpu_activations::GpuActivations) -> gpu_activations::GpuBuffer {
+    gpu.upload(&[0.0; 3]).unwrap()
 }

@@ -28,14 +28,7 @@ impl GpuActivations {
         what: &'static str,
     ) -> Result<(), Error> {
         self.check_operation(act, x, g)?;
-        self.check_same_shape(x, out, what)?;
-        if out.dtype() != x.dtype() {
-            return Err(Error::Shape(format!(
-                "{what} stores {} but x stores {}",
-                out.dtype().name(),
-                x.dtype().name()
-            )));
-        }
+        self.check_same_tensor(x, out, what)?;
         if [Some(x), g].into_iter().flatten().any(|input| overlaps(input, out)) {
             return Err(Error::Shape(format!(
                 "{what} overlaps an input; use forward_inplace to overwrite x"
