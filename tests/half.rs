@@ -203,7 +203,12 @@ fn every_activation(verify: bool) {
         for &act in Activation::ALL {
             let y = gpu.forward(act, &x).unwrap();
             assert_eq!(y.dtype(), dtype);
-            assert_within(dtype, act, &xs, None, &gpu.download(&y).unwrap());
+            let ys = gpu.download(&y).unwrap();
+            assert_within(dtype, act, &xs, None, &ys);
+            let inplace = gpu.cast(&x, dtype).unwrap(); // a copy
+            gpu.forward_inplace(act, &inplace).unwrap();
+            let same = gpu.download(&inplace).unwrap();
+            assert!(same.iter().zip(&ys).all(|(a, b)| a.to_bits() == b.to_bits() || a.is_nan()));
             let d = gpu.backward(act, &x, &g).unwrap();
             assert_eq!(d.dtype(), dtype);
             assert_within(dtype, act, &xs, Some(&grads), &gpu.download(&d).unwrap());
