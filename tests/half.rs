@@ -417,3 +417,28 @@ fn many_bindings_and_staged_transfers() {
     let wide = gpu.download(&x).unwrap();
     assert!(wide.iter().zip(&h).all(|(a, b)| a.to_bits() == b.to_f32().to_bits() || a.is_nan()));
 }
+
+#[test]
+fn check_forward_reports_16_bit_mismatches_in_the_format() {
+    let gpu = gpu();
+    for dtype in HALVES {
+        let x = upload_as(&gpu, dtype, &[0.5, -1.0, 0.1]);
+        let y = gpu.forward(Activation::Sigmoid, &x).unwrap();
+        gpu.check_forward(Activation::Sigmoid, &x, &y).unwrap();
+        // One ULP of the format off at index 2.
+        let mut ys = gpu.download(&y).unwrap();
+        ys[2] += ulp::ulp_of_in(dtype, ys[2] as f64) as f32;
+        let wrong = upload_as(&gpu, dtype, &ys);
+        let err = gpu.check_forward(Activation::Sigmoid, &x, &wrong).unwrap_err();
+        let want = reference::forward_f64(Activation::Sigmoid, round(dtype, 0.1) as f64);
+        match err {
+            Error::Mismatch { index, reference, ulps, bound, .. } => {
+                assert_eq!(index, 2);
+                assert_eq!(reference, ulp::round_to(dtype, want));
+                assert!(ulps > 0.5 && ulps < 1.5, "{ulps}");
+                assert_eq!(bound, 0.51);
+            }
+            e => panic!("{e}"),
+        }
+    }
+}
