@@ -142,7 +142,8 @@ pub enum Error {
         grad_out: Option<f32>,
         /// What the GPU computed.
         gpu: f32,
-        /// What the float64 reference computes, rounded to f32.
+        /// What the float64 reference computes, rounded to f32 (to the result's storage type
+        /// for f16 and bf16 results of the elementwise activations).
         reference: f32,
         /// The error in units in the last place of the reference.
         ulps: f64,

@@ -74,7 +74,7 @@ pub(crate) fn check(
     };
     let dtype = y.dtype();
     let measure = |i: usize| ulp::error_in(dtype, ys[i], want[i]);
-    match &gs {
+    let mut result = match &gs {
         None => compared.first_failure(
             bounds.forward_ulp_in(dtype),
             |i| bounds.forward_ok_in(dtype, ys[i], want[i]),
@@ -85,5 +85,10 @@ pub(crate) fn check(
             |i| bounds.backward_ok_in(dtype, xs[i], gs[i], ys[i], want[i]),
             measure,
         ),
+    };
+    // Report the reference as the result's storage type holds it.
+    if let Err(Error::Mismatch { index, reference, .. }) = &mut result {
+        *reference = ulp::round_to(dtype, want[*index]);
     }
+    result
 }

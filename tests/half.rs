@@ -203,7 +203,12 @@ fn every_activation(verify: bool) {
         for &act in Activation::ALL {
             let y = gpu.forward(act, &x).unwrap();
             assert_eq!(y.dtype(), dtype);
-            assert_within(dtype, act, &xs, None, &gpu.download(&y).unwrap());
+            let ys = gpu.download(&y).unwrap();
+            assert_within(dtype, act, &xs, None, &ys);
+            let inplace = gpu.cast(&x, dtype).unwrap(); // a copy
+            gpu.forward_inplace(act, &inplace).unwrap();
+            let same = gpu.download(&inplace).unwrap();
+            assert!(same.iter().zip(&ys).all(|(a, b)| a.to_bits() == b.to_bits() || a.is_nan()));
             let d = gpu.backward(act, &x, &g).unwrap();
             assert_eq!(d.dtype(), dtype);
             assert_within(dtype, act, &xs, Some(&grads), &gpu.download(&d).unwrap());
@@ -411,4 +416,29 @@ fn many_bindings_and_staged_transfers() {
     assert!(back.iter().zip(&h).all(|(a, b)| a.to_bits() == b.to_bits()));
     let wide = gpu.download(&x).unwrap();
     assert!(wide.iter().zip(&h).all(|(a, b)| a.to_bits() == b.to_f32().to_bits() || a.is_nan()));
+}
+
+#[test]
+fn check_forward_reports_16_bit_mismatches_in_the_format() {
+    let gpu = gpu();
+    for dtype in HALVES {
+        let x = upload_as(&gpu, dtype, &[0.5, -1.0, 0.1]);
+        let y = gpu.forward(Activation::Sigmoid, &x).unwrap();
+        gpu.check_forward(Activation::Sigmoid, &x, &y).unwrap();
+        // One ULP of the format off at index 2.
+        let mut ys = gpu.download(&y).unwrap();
+        ys[2] += ulp::ulp_of_in(dtype, ys[2] as f64) as f32;
+        let wrong = upload_as(&gpu, dtype, &ys);
+        let err = gpu.check_forward(Activation::Sigmoid, &x, &wrong).unwrap_err();
+        let want = reference::forward_f64(Activation::Sigmoid, round(dtype, 0.1) as f64);
+        match err {
+            Error::Mismatch { index, reference, ulps, bound, .. } => {
+                assert_eq!(index, 2);
+                assert_eq!(reference, ulp::round_to(dtype, want));
+                assert!(ulps > 0.5 && ulps < 1.5, "{ulps}");
+                assert_eq!(bound, 0.51);
+            }
+            e => panic!("{e}"),
+        }
+    }
 }

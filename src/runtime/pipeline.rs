@@ -43,6 +43,7 @@ pub fn shader_source(act: Activation) -> String {
 /// The WGSL that reads and writes tensors of `storage` for the elementwise kernel: the
 /// bindings `xs`, `ys`, `gs` and `load_x`, `load_g`, `load_y`, `store_y`, which move one
 /// word as a `vec4<f32>`.
+///
 /// The 16-bit formats prepend the bit conversions of `half_bits.wgsl` and move one word as a
 /// `vec2<u32>`.
 fn storage_source(storage: DType) -> &'static str {
@@ -300,4 +301,23 @@ fn compile(
     }
     let layout = pipeline.get_bind_group_layout(0);
     Ok(Pipeline { pipeline, layout })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn f32_modules_are_untouched_by_the_16_bit_storage() {
+        for &act in Activation::ALL {
+            let f32s = elementwise_source(act, DType::F32);
+            assert_eq!(f32s, shader_source(act));
+            assert!(f32s.contains("array<vec4<f32>>") && !f32s.contains("f16_bits_from_f32"));
+            for dtype in [DType::F16, DType::Bf16] {
+                let halves = elementwise_source(act, dtype);
+                assert!(halves.contains("array<vec2<u32>>"));
+                assert!(halves.contains(&format!("{}_bits_from_f32(v.x)", dtype.name())));
+            }
+        }
+    }
 }
