@@ -44,21 +44,26 @@ pub fn shader_source(act: Activation) -> String {
 /// bindings `xs`, `ys`, `gs` and `load_x`, `load_g`, `load_y`, `store_y`, which move one
 /// word as a `vec4<f32>`.
 ///
-/// The 16-bit formats prepend the bit conversions of `half_bits.wgsl` and move one word as a
-/// `vec2<u32>`.
+/// The 16-bit formats share `packed16.wgsl` (one word as a `vec2<u32>`), preceded by the bit
+/// conversions of `half_bits.wgsl` and the format's `widen16` / `narrow16`.
 fn storage_source(storage: DType) -> &'static str {
+    macro_rules! packed16 {
+        ($widen:literal, $narrow:literal) => {
+            concat!(
+                include_str!("../../shaders/storage/half_bits.wgsl"),
+                "\nfn widen16(h: u32) -> f32 {\n    return ",
+                $widen,
+                "(h);\n}\n\nfn narrow16(v: f32) -> u32 {\n    return ",
+                $narrow,
+                "(v);\n}\n\n",
+                include_str!("../../shaders/storage/packed16.wgsl")
+            )
+        };
+    }
     match storage {
         DType::F32 => include_str!("../../shaders/storage/f32.wgsl"),
-        DType::F16 => concat!(
-            include_str!("../../shaders/storage/half_bits.wgsl"),
-            "\n",
-            include_str!("../../shaders/storage/f16.wgsl")
-        ),
-        DType::Bf16 => concat!(
-            include_str!("../../shaders/storage/half_bits.wgsl"),
-            "\n",
-            include_str!("../../shaders/storage/bf16.wgsl")
-        ),
+        DType::F16 => packed16!("f32_from_f16_bits", "f16_bits_from_f32"),
+        DType::Bf16 => packed16!("f32_from_bf16_bits", "bf16_bits_from_f32"),
     }
 }
 
