@@ -321,7 +321,8 @@ mod tests {
             for dtype in [DType::F16, DType::Bf16] {
                 let halves = elementwise_source(act, dtype);
                 assert!(halves.contains("array<vec2<u32>>"));
-                assert!(halves.contains(&format!("{}_bits_from_f32(v.x)", dtype.name())));
+                assert!(halves.contains(&format!("return {}_bits_from_f32(v);", dtype.name())));
+                assert!(halves.contains("narrow16(v.x)"));
             }
         }
     }
