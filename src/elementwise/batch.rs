@@ -93,6 +93,20 @@ impl GpuActivations {
     }
 }
 
+impl Drop for Batch<'_> {
+    /// Releases the batch's device objects while holding the instance's device lock, which on
+    /// the GL backend keeps other threads from waiting on wgpu's shared context (see
+    /// `GpuActivations::serialize`).
+    fn drop(&mut self) {
+        let _serial = self.gpu.serialize();
+        self.pass = None;
+        self.slab = None;
+        self.checks.clear();
+        drop(std::mem::take(&mut self.uniforms));
+        drop(std::mem::take(&mut self.held));
+    }
+}
+
 impl Batch<'_> {
     /// Records `ops` as a dispatch of its own, after any pending fused run.
     fn record(&mut self, act: Activation, ops: Operands<'_>) -> Result<(), Error> {

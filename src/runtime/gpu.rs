@@ -137,9 +137,10 @@ impl GpuActivations {
             log::error!("GPU device lost ({reason:?}): {message}");
             let _ = lost_sink.set(format!("{reason:?}: {message}"));
         });
+        // wgpu's GL backend shares one context between threads: see `serialize`.
+        let gl = device.adapter_info().backend == wgpu::Backend::Gl;
         Ok(GpuActivations {
-            serial: (device.adapter_info().backend == wgpu::Backend::Gl)
-                .then(|| parking_lot::ReentrantMutex::new(())),
+            serial: gl.then(|| parking_lot::ReentrantMutex::new(())),
             info: device.adapter_info(),
             limits: device.limits(),
             ring: Ring::new(&device),
@@ -148,7 +149,7 @@ impl GpuActivations {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             verify: cfg!(debug_assertions),
             pipelines: PipelineCache::default(),
-            pool: Arc::new(Pool::default()),
+            pool: Arc::new(if gl { Pool::deferring() } else { Pool::default() }),
             staging_up: Mutex::new(None),
             staging_down: Mutex::new(None),
             uncaptured,
@@ -216,6 +217,7 @@ impl GpuActivations {
     /// validation or memory error it causes is returned by this call, not by a later one.
     pub(crate) fn scoped<T>(&self, record: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
         let _serial = self.serialize();
+        self.pool.bury();
         self.alive()?;
         let memory = self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
         let validation = self.device.push_error_scope(wgpu::ErrorFilter::Validation);

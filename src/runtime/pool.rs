@@ -30,6 +30,10 @@ struct Free {
     by_size: HashMap<u64, Vec<(u64, wgpu::Buffer)>>,
     bytes: u64,
     clock: u64,
+    /// Whether freed buffers wait in `graveyard` for [`Pool::bury`] (the GL backend, where
+    /// destroying a buffer takes the one shared context: see `GpuActivations::serialize`).
+    defer: bool,
+    graveyard: Vec<wgpu::Buffer>,
 }
 
 impl Free {
@@ -45,13 +49,24 @@ impl Free {
     /// Frees every buffer `drop_it(stamp, size)` selects.
     fn evict(&mut self, drop_it: impl Fn(u64, u64) -> bool) {
         let mut freed = 0;
+        let mut dead = Vec::new();
         for (&size, list) in self.by_size.iter_mut() {
-            let before = list.len();
-            list.retain(|(stamp, _)| !drop_it(*stamp, size));
-            freed += (before - list.len()) as u64 * size;
+            let (gone, kept): (Vec<_>, Vec<_>) =
+                list.drain(..).partition(|(stamp, _)| drop_it(*stamp, size));
+            *list = kept;
+            freed += gone.len() as u64 * size;
+            dead.extend(gone.into_iter().map(|(_, b)| b));
         }
+        self.discard(dead);
         self.by_size.retain(|_, list| !list.is_empty());
         self.bytes -= freed;
+    }
+
+    /// Frees `buffers`, or keeps them for [`Pool::bury`] when freeing is deferred.
+    fn discard(&mut self, buffers: impl IntoIterator<Item = wgpu::Buffer>) {
+        if self.defer {
+            self.graveyard.extend(buffers);
+        }
     }
 
     /// The tick of the longest-idle free buffer.
@@ -61,6 +76,20 @@ impl Free {
 }
 
 impl Pool {
+    /// A pool whose freed buffers are destroyed only by [`bury`](Self::bury), which the caller
+    /// runs where destroying is safe.
+    pub fn deferring() -> Pool {
+        let pool = Pool::default();
+        pool.lock().defer = true;
+        pool
+    }
+
+    /// Destroys the buffers freed since the last call (a no-op unless deferring).
+    pub fn bury(&self) {
+        let dead = std::mem::take(&mut self.lock().graveyard);
+        drop(dead);
+    }
+
     fn lock(&self) -> MutexGuard<'_, Free> {
         // A panic elsewhere cannot leave the lists inconsistent (every update is one push,
         // pop or retain), so a poisoned lock is taken over as it is.
@@ -84,10 +113,11 @@ impl Pool {
     /// cap (or `buffer` itself, if it alone is larger).
     pub fn put(&self, buffer: wgpu::Buffer) {
         let size = buffer.size();
+        let mut free = self.lock();
         if size > CAP_BYTES {
+            free.discard([buffer]);
             return;
         }
-        let mut free = self.lock();
         free.tick();
         while free.bytes + size > CAP_BYTES {
             let Some(oldest) = free.oldest() else { break };
@@ -101,7 +131,9 @@ impl Pool {
     /// Frees every held buffer.
     pub fn clear(&self) {
         let mut free = self.lock();
-        free.by_size.clear();
+        let all: Vec<wgpu::Buffer> =
+            free.by_size.drain().flat_map(|(_, list)| list.into_iter().map(|(_, b)| b)).collect();
+        free.discard(all);
         free.bytes = 0;
     }
 
@@ -139,6 +171,8 @@ impl Drop for Lease {
     fn drop(&mut self) {
         if self.reusable.load(Ordering::Relaxed) {
             self.pool.put(self.buffer.clone());
+        } else {
+            self.pool.lock().discard([self.buffer.clone()]);
         }
     }
 }
