@@ -38,23 +38,7 @@ pub fn ulp_of(v: f64) -> f64 {
 /// assert_eq!(error(f32::MAX, f64::INFINITY), f64::INFINITY);
 /// ```
 pub fn error(got: f32, want: f64) -> f64 {
-    if want.is_nan() || got.is_nan() {
-        return if want.is_nan() && got.is_nan() { 0.0 } else { f64::INFINITY };
-    }
-    let rounded = want as f32;
-    if rounded.is_infinite() || got.is_infinite() {
-        if rounded == got {
-            return 0.0;
-        }
-        let opposite = got.is_infinite() && (got > 0.0) != (want > 0.0);
-        if want.is_infinite() || opposite {
-            return f64::INFINITY;
-        }
-        let threshold = 2f64.powi(128);
-        let g = if got.is_infinite() { threshold.copysign(got as f64) } else { got as f64 };
-        return (g - want).abs() / ulp_of(want);
-    }
-    (got as f64 - want).abs() / ulp_of(want)
+    error_in(DType::F32, got, want)
 }
 
 /// True if `got` is within `bound` ULP of `want`, or if the exact result is below the smallest
@@ -169,9 +153,6 @@ pub fn round_to(dtype: DType, v: f64) -> f32 {
 /// assert_eq!(error_in(DType::F16, f32::INFINITY, 65504.0), 1.0);
 /// ```
 pub fn error_in(dtype: DType, got: f32, want: f64) -> f64 {
-    if dtype == DType::F32 {
-        return error(got, want);
-    }
     if want.is_nan() || got.is_nan() {
         return if want.is_nan() && got.is_nan() { 0.0 } else { f64::INFINITY };
     }

@@ -51,11 +51,7 @@ impl GpuActivations {
     /// ```
     pub fn forward_into(&self, act: Activation, x: &GpuBuffer, y: &GpuBuffer) -> Result<(), Error> {
         self.check_into(act, x, None, y, "y")?;
-        self.dispatch(act, Operands::out_of_place(x, None, y))?;
-        if self.verify() {
-            crate::verify::check(self, act, x, None, y)?;
-        }
-        Ok(())
+        self.run_into(act, x, None, y)
     }
 
     /// `grad_out · f′(x)` written into `grad_in` (same length and storage type as `x`, not
@@ -68,11 +64,7 @@ impl GpuActivations {
         grad_in: &GpuBuffer,
     ) -> Result<(), Error> {
         self.check_into(act, x, Some(grad_out), grad_in, "grad_in")?;
-        self.dispatch(act, Operands::out_of_place(x, Some(grad_out), grad_in))?;
-        if self.verify() {
-            crate::verify::check(self, act, x, Some(grad_out), grad_in)?;
-        }
-        Ok(())
+        self.run_into(act, x, Some(grad_out), grad_in)
     }
 
     /// [`forward_into`](Self::forward_into) recorded into the caller's `encoder`, valid once the
@@ -112,6 +104,36 @@ impl GpuActivations {
         what: &'static str,
     ) -> Result<(), Error> {
         self.check_into(act, x, g, out, what)?;
+        self.record_into(encoder, act, x, g, out)
+    }
+
+    /// `f(x)`, or `g · f′(x)` with a `g`, into `out` (checked already), submitted and verified
+    /// if asked: the one path of every out-of-place operation, allocating or not.
+    pub(crate) fn run_into(
+        &self,
+        act: Activation,
+        x: &GpuBuffer,
+        g: Option<&GpuBuffer>,
+        out: &GpuBuffer,
+    ) -> Result<(), Error> {
+        self.dispatch(act, Operands::out_of_place(x, g, out))?;
+        if self.verify() {
+            crate::verify::check(self, act, x, g, out)?;
+        }
+        Ok(())
+    }
+
+    /// [`run_into`](Self::run_into) recorded into the caller's encoder, its parameters in a
+    /// buffer of their own; the tensors it records are retired from the pool (the caller
+    /// decides when the work runs).
+    pub(crate) fn record_into(
+        &self,
+        encoder: &mut wgpu::CommandEncoder,
+        act: Activation,
+        x: &GpuBuffer,
+        g: Option<&GpuBuffer>,
+        out: &GpuBuffer,
+    ) -> Result<(), Error> {
         self.record(encoder, &mut Fresh, act, Operands::out_of_place(x, g, out))?;
         for recorded in [Some(x), g, Some(out)].into_iter().flatten() {
             recorded.retire();

@@ -7,7 +7,6 @@ use crate::runtime::buffer::GpuBuffer;
 use crate::runtime::dtype::DType;
 use crate::runtime::gpu::GpuActivations;
 use crate::runtime::pipeline::{Direction, ElementwiseKey, Key, Special};
-use crate::runtime::uniforms::Fresh;
 use crate::table::activation::Activation;
 
 impl GpuActivations {
@@ -104,10 +103,7 @@ impl GpuActivations {
     ) -> Result<GpuBuffer, Error> {
         self.check_operation(act, x, g)?;
         let y = self.create_output(x.dtype(), x.len())?;
-        self.dispatch(act, Operands::out_of_place(x, g, &y))?;
-        if self.verify() {
-            crate::verify::check(self, act, x, g, &y)?;
-        }
+        self.run_into(act, x, g, &y)?;
         Ok(y)
     }
 
@@ -182,10 +178,7 @@ impl GpuActivations {
     ) -> Result<GpuBuffer, Error> {
         self.check_operation(act, x, g)?;
         let y = self.create_output(x.dtype(), x.len())?;
-        self.record(encoder, &mut Fresh, act, Operands::out_of_place(x, g, &y))?;
-        for recorded in [Some(x), g, Some(&y)].into_iter().flatten() {
-            recorded.retire();
-        }
+        self.record_into(encoder, act, x, g, &y)?;
         Ok(y)
     }
 
