@@ -221,17 +221,28 @@ fn main() {
     println!("|---|---:|---:|---:|");
     for act in acts.iter().filter(|a| half_acts.contains(&a.name())) {
         for backward in [false, true] {
-            let rates: Vec<f64> = tensors
-                .iter()
-                .map(|(x, g, y)| {
-                    let t = timer.median(reps, &mut |enc| {
+            // The three storage types take turns, so that a slow spell of a shared host
+            // falls on all of them alike; the median of each.
+            let mut times = vec![Vec::with_capacity(reps); tensors.len()];
+            for rep in 0..=reps {
+                for ((x, g, y), ts) in tensors.iter().zip(&mut times) {
+                    let t = timer.time(&mut |enc| {
                         if backward {
                             gpu.encode_backward_into(enc, *act, x, g, y).unwrap()
                         } else {
                             gpu.encode_forward_into(enc, *act, x, y).unwrap()
                         }
                     });
-                    n as f64 / t
+                    if rep > 0 {
+                        ts.push(t); // the first round warms up
+                    }
+                }
+            }
+            let rates: Vec<f64> = times
+                .iter_mut()
+                .map(|ts| {
+                    ts.sort_by(f64::total_cmp);
+                    n as f64 / ts[ts.len() / 2]
                 })
                 .collect();
             println!(

@@ -2,15 +2,16 @@
 // file together with numerics.wgsl, defines act_f(x) -> f32 and act_df(x) -> Parts
 // (the derivative as m * 2^k, see numerics.wgsl).
 //
-// The storage format's piece (shaders/storage/, chosen by the host for the tensors' type) is
-// prepended too: it declares the tensors xs, ys, gs and moves one word of 4 elements between
-// them and a vec4<f32> (load_x, load_g, load_y, store_y); the arithmetic is f32 whatever the
-// storage. Tensors are padded to whole words. WG (invocations per workgroup) and PER (vec4s per
-// invocation) are set by the host (src/runtime/pipeline.rs). Past 65,535 workgroups the grid spills
-// into y, and `row` (workgroups per grid row) linearizes it.
+// The storage pieces (shaders/storage/, chosen by the host for the tensors' type) are
+// prepended too, with the host's bindings of the tensors xs, ys, gs and load_x, load_g, load_y,
+// store_y, which move one word of 8 elements between memory and a Word of f32s (word.wgsl);
+// the arithmetic is f32 whatever the storage. Tensors are padded to whole words. WG
+// (invocations per workgroup) and PER (words per invocation) are set by the host
+// (src/runtime/pipeline.rs). Past 65,535 workgroups the grid spills into y, and `row`
+// (workgroups per grid row) linearizes it.
 
 struct Params {
-    n4: u32,   // vec4 elements in this binding
+    words: u32, // words in this binding
     row: u32,  // workgroups per row of the grid
     zero: u32, // always 0, read at run time: see opaque() in numerics.wgsl
     pad: u32,
@@ -58,9 +59,17 @@ fn bwd4(x: vec4<f32>, g: vec4<f32>) -> vec4<f32> {
     return vec4<f32>(bwd1(x.x, g.x), bwd1(x.y, g.y), bwd1(x.z, g.z), bwd1(x.w, g.w));
 }
 
-// Each workgroup covers a tile of WG * PER vec4s; invocation l handles tile[k * WG + l] for
+fn fwd_word(x: Word) -> Word {
+    return Word(fwd4(x.lo), fwd4(x.hi));
+}
+
+fn bwd_word(x: Word, g: Word) -> Word {
+    return Word(bwd4(x.lo, g.lo), bwd4(x.hi, g.hi));
+}
+
+// Each workgroup covers a tile of WG * PER words; invocation l handles tile[k * WG + l] for
 // k < PER, so that neighbouring invocations touch neighbouring memory at every step. This is
-// the invocation's first vec4 (k = 0).
+// the invocation's first word (k = 0).
 fn first_index(wid: vec3<u32>, l: u32) -> u32 {
     return (wid.x + wid.y * params.row) * (WG * PER) + l;
 }
@@ -70,8 +79,8 @@ fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_inde
     let base = first_index(wid, l);
     for (var k = 0u; k < PER; k++) {
         let i = base + k * WG;
-        if (i < params.n4) {
-            store_y(i, fwd4(load_x(i)));
+        if (i < params.words) {
+            store_y(i, fwd_word(load_x(i)));
         }
     }
 }
@@ -81,8 +90,8 @@ fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_ind
     let base = first_index(wid, l);
     for (var k = 0u; k < PER; k++) {
         let i = base + k * WG;
-        if (i < params.n4) {
-            store_y(i, bwd4(load_x(i), load_g(i)));
+        if (i < params.words) {
+            store_y(i, bwd_word(load_x(i), load_g(i)));
         }
     }
 }
@@ -92,8 +101,8 @@ fn forward_inplace(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocat
     let base = first_index(wid, l);
     for (var k = 0u; k < PER; k++) {
         let i = base + k * WG;
-        if (i < params.n4) {
-            store_y(i, fwd4(load_y(i)));
+        if (i < params.words) {
+            store_y(i, fwd_word(load_y(i)));
         }
     }
 }

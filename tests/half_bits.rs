@@ -1,5 +1,5 @@
 //! The WGSL conversions between f32 and the 16-bit storage formats
-//! (`shaders/storage/half_bits.wgsl`) against the `half` crate's, which round to nearest, ties
+//! (`shaders/storage/f16.wgsl`, `shaders/storage/bf16.wgsl`) against the `half` crate's, which round to nearest, ties
 //! to even: every one of the 65,536 f16 and bf16 bit patterns widened, and about 1.4 million f32
 //! patterns narrowed — a stride through all 2³² plus every f32 at and around each rounding
 //! boundary (the midpoints between neighbouring f16 and bf16 values, where ties to even decide).
@@ -9,7 +9,11 @@ mod common;
 use gpu_activations::GpuActivations;
 use half::{bf16, f16};
 
-const SHADER: &str = include_str!("../shaders/storage/half_bits.wgsl");
+const SHADER: &str = concat!(
+    include_str!("../shaders/storage/word.wgsl"),
+    include_str!("../shaders/storage/f16.wgsl"),
+    include_str!("../shaders/storage/bf16.wgsl"),
+);
 const ENTRY_POINTS: &str = r#"
 @group(0) @binding(0) var<storage, read> src: array<u32>;
 @group(0) @binding(1) var<storage, read_write> dst: array<u32>;
@@ -21,22 +25,22 @@ fn index(id: vec3<u32>, n: vec3<u32>) -> u32 {
 @compute @workgroup_size(256)
 fn to_f16(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) n: vec3<u32>) {
     let i = index(id, n);
-    if (i < arrayLength(&src)) { dst[i] = f16_bits_from_f32(bitcast<f32>(src[i])); }
+    if (i < arrayLength(&src)) { dst[i] = f16_narrow4(vec4<f32>(bitcast<f32>(src[i]))).x; }
 }
 @compute @workgroup_size(256)
 fn to_bf16(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) n: vec3<u32>) {
     let i = index(id, n);
-    if (i < arrayLength(&src)) { dst[i] = bf16_bits_from_f32(bitcast<f32>(src[i])); }
+    if (i < arrayLength(&src)) { dst[i] = bf16_narrow4(vec4<f32>(bitcast<f32>(src[i]))).x; }
 }
 @compute @workgroup_size(256)
 fn from_f16(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) n: vec3<u32>) {
     let i = index(id, n);
-    if (i < arrayLength(&src)) { dst[i] = bitcast<u32>(f32_from_f16_bits(src[i])); }
+    if (i < arrayLength(&src)) { dst[i] = bitcast<u32>(f16_widen4(vec4<u32>(src[i])).x); }
 }
 @compute @workgroup_size(256)
 fn from_bf16(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) n: vec3<u32>) {
     let i = index(id, n);
-    if (i < arrayLength(&src)) { dst[i] = bitcast<u32>(f32_from_bf16_bits(src[i])); }
+    if (i < arrayLength(&src)) { dst[i] = bitcast<u32>(bf16_widen4(vec4<u32>(src[i])).x); }
 }
 "#;
 

@@ -1,21 +1,11 @@
-// f32 storage for the elementwise kernel: one word of the kernel is one vec4<f32> in memory.
+// f32 storage: a word (8 elements) is two vec4<f32> in memory.
 
-@group(0) @binding(1) var<storage, read> xs: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read_write> ys: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> gs: array<vec4<f32>>;
+alias f32_mem = array<vec4<f32>, 2>;
 
-fn load_x(i: u32) -> vec4<f32> {
-    return xs[i];
+fn f32_to_word(m: f32_mem) -> Word {
+    return Word(m[0], m[1]);
 }
 
-fn load_g(i: u32) -> vec4<f32> {
-    return gs[i];
-}
-
-fn load_y(i: u32) -> vec4<f32> {
-    return ys[i];
-}
-
-fn store_y(i: u32, v: vec4<f32>) {
-    ys[i] = v;
+fn f32_from_word(w: Word) -> f32_mem {
+    return f32_mem(w.lo, w.hi);
 }

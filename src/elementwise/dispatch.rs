@@ -12,7 +12,8 @@ use crate::table::activation::Activation;
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
 struct Params {
-    n4: u32,
+    /// Words (8 elements) in this binding.
+    words: u32,
     row: u32,
     /// Always 0: the shaders' optimization barrier (`opaque()` in numerics.wgsl).
     zero: u32,
@@ -20,10 +21,10 @@ struct Params {
     p: [f32; 4],
 }
 
-/// Workgroup grid `(x, y)` covering `n4` vec4s with x at most `max_dim`.
-pub(crate) fn grid(n4: u64, max_dim: u32) -> (u32, u32) {
+/// Workgroup grid `(x, y)` covering `words` words with x at most `max_dim`.
+pub(crate) fn grid(words: u64, max_dim: u32) -> (u32, u32) {
     let (wg, per) = crate::runtime::pipeline::tile();
-    crate::rowwise::launch::grid_groups(n4.div_ceil(wg * per), max_dim)
+    crate::rowwise::launch::grid_groups(words.div_ceil(wg * per), max_dim)
 }
 
 /// The buffers of one elementwise operation.
@@ -104,9 +105,9 @@ impl GpuActivations {
         let words = |b: &GpuBuffer| b.layout().binding_words(&self.limits, grid_max);
         match ops {
             Operands::Cast { x, y } => {
-                // Aligned for the narrower words too (8 bytes), whose alignment in words is
+                // Aligned for the narrower words too (16 bytes), whose alignment in words is
                 // a multiple of the wider ones'.
-                let align = (self.limits.min_storage_buffer_offset_alignment as u64 / 8).max(1);
+                let align = (self.limits.min_storage_buffer_offset_alignment as u64 / 16).max(1);
                 (words(x).min(words(y)) / align * align).max(align)
             }
             _ => words(ops.input()),
@@ -142,24 +143,24 @@ impl GpuActivations {
         ops: Operands<'_>,
     ) -> Result<(), Error> {
         let _serial = self.serialize();
-        let total4 = ops.words();
+        let total = ops.words();
         if ops.input().is_empty() {
             return Ok(());
         }
         let pipe = self.pipelines.get(&self.device, ops.key(act))?;
-        let chunk4 = self.chunk_words(&ops);
+        let chunk = self.chunk_words(&ops);
         let max_dim = self.limits.max_compute_workgroups_per_dimension;
         pass.set_pipeline(&pipe.pipeline);
         let mut start = 0;
-        while start < total4 {
-            let n4 = chunk4.min(total4 - start);
-            let (gx, gy) = grid(n4, max_dim);
-            let params = Params { n4: n4 as u32, row: gx, zero: 0, pad: 0, p: act.params() };
+        while start < total {
+            let words = chunk.min(total - start);
+            let (gx, gy) = grid(words, max_dim);
+            let params = Params { words: words as u32, row: gx, zero: 0, pad: 0, p: act.params() };
             let slot = slots.slot(&self.device, &self.queue, bytemuck::bytes_of(&params));
             let mut entries =
                 vec![wgpu::BindGroupEntry { binding: 0, resource: uniforms::binding(&slot) }];
             entries.extend(ops.buffers().into_iter().flatten().map(|(binding, b)| {
-                wgpu::BindGroupEntry { binding, resource: b.words_binding(start, n4) }
+                wgpu::BindGroupEntry { binding, resource: b.words_binding(start, words) }
             }));
             let bind_group = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
                 label: Some(act.name()),
@@ -168,7 +169,7 @@ impl GpuActivations {
             });
             pass.set_bind_group(0, &bind_group, &[]);
             pass.dispatch_workgroups(gx, gy, 1);
-            start += n4;
+            start += words;
         }
         Ok(())
     }
@@ -196,7 +197,7 @@ mod tests {
     #[test]
     fn grid_spills_into_y_past_the_dimension_limit() {
         let (wg, per) = crate::runtime::pipeline::tile();
-        let tile = wg * per; // vec4s per workgroup
+        let tile = wg * per; // words per workgroup
         assert_eq!(grid(1, 65_535), (1, 1));
         assert_eq!(grid(tile, 65_535), (1, 1));
         assert_eq!(grid(tile + 1, 65_535), (2, 1));

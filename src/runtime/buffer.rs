@@ -10,7 +10,7 @@ use crate::runtime::pool::Lease;
 /// or returned by an operation. It remembers which [`GpuActivations`](crate::GpuActivations) made
 /// it, and using it with another one is [`Error::WrongDevice`](crate::Error::WrongDevice).
 ///
-/// The device allocation is padded to a whole number of 4-element words; [`len`](Self::len) is
+/// The device allocation is padded to a whole number of 8-element words; [`len`](Self::len) is
 /// the number of elements the caller sees.
 pub struct GpuBuffer {
     pub(crate) buffer: wgpu::Buffer,
@@ -53,7 +53,7 @@ impl GpuBuffer {
 
     /// The wgpu buffer holding the tensor (usage `STORAGE | COPY_SRC | COPY_DST`), for binding
     /// it in an application's own passes; the tensor starts [`offset`](Self::offset) bytes in
-    /// and is padded to whole 4-element words (16 bytes for f32, 8 for f16 and bf16).
+    /// and is padded to whole 8-element words (32 bytes for f32, 16 for f16 and bf16).
     pub fn raw(&self) -> &wgpu::Buffer {
         &self.buffer
     }

@@ -1,15 +1,16 @@
 //! Where a tensor's elements lie in device memory: the one place that turns element counts into
 //! bytes for a storage type (padding, offsets, binding splits, slab placement, staging pieces).
 //!
-//! The elementwise kernel moves [`WORD`] elements at a time (a `vec4<f32>` for f32 storage, a
-//! `vec2<u32>` for the 16-bit ones),
-//! so an allocation holds whole words, and at least one since wgpu bindings cannot be empty.
+//! The elementwise kernel moves [`WORD`] elements at a time (two `vec4<f32>` for f32 storage,
+//! one `vec4<u32>` for the 16-bit ones: 16-bit tensors move half the bytes in half the memory
+//! accesses), so an allocation holds whole words, and at least one since wgpu bindings cannot
+//! be empty.
 
 use crate::error::Error;
 use crate::runtime::dtype::DType;
 
 /// Elements in one word of the elementwise kernel.
-pub(crate) const WORD: u64 = 4;
+pub(crate) const WORD: u64 = 8;
 
 /// The byte layout of tensors of one storage type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -90,23 +91,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn f32_words_are_16_bytes_and_padded() {
+    fn f32_words_are_32_bytes_and_padded() {
         let f32s = Layout::of(DType::F32);
-        assert_eq!(f32s.word_bytes(), 16);
-        assert_eq!((f32s.words(0), f32s.words(4), f32s.words(5)), (1, 1, 2));
-        assert_eq!(f32s.padded_bytes(5), Some(32));
+        assert_eq!(f32s.word_bytes(), 32);
+        assert_eq!((f32s.words(0), f32s.words(8), f32s.words(9)), (1, 1, 2));
+        assert_eq!(f32s.padded_bytes(9), Some(64));
         assert_eq!(f32s.padded_bytes(usize::MAX), None);
         assert_eq!(f32s.elements_in(32), 8);
         assert_eq!(f32s.staging_copy_bytes(20), 32);
     }
 
     #[test]
-    fn half_words_are_8_bytes_and_padded() {
+    fn half_words_are_16_bytes_and_padded() {
         for dtype in [DType::F16, DType::Bf16] {
             let halves = Layout::of(dtype);
-            assert_eq!(halves.word_bytes(), 8);
-            assert_eq!((halves.words(1), halves.words(5)), (1, 2));
-            assert_eq!(halves.padded_bytes(5), Some(16));
+            assert_eq!(halves.word_bytes(), 16);
+            assert_eq!((halves.words(1), halves.words(9)), (1, 2));
+            assert_eq!(halves.padded_bytes(9), Some(32));
             assert_eq!(halves.elements_in(16), 8);
             assert_eq!(halves.staging_copy_bytes(10), 16);
         }
@@ -122,7 +123,7 @@ mod tests {
         let f32s = Layout::of(DType::F32);
         assert_eq!(f32s.aligned_bytes(1, &limits), 256);
         assert_eq!(f32s.aligned_bytes(65, &limits), 512);
-        assert_eq!(f32s.binding_words(&limits, u64::MAX), 48); // 62 words, aligned to 16
+        assert_eq!(f32s.binding_words(&limits, u64::MAX), 24); // 31 words, aligned to 8
         assert!(f32s.check_bindable(248, &limits).is_ok());
         assert!(f32s.check_bindable(249, &limits).is_err());
     }

@@ -40,69 +40,41 @@ pub fn shader_source(act: Activation) -> String {
     elementwise_source(act, DType::F32)
 }
 
-/// The WGSL that reads and writes tensors of `storage` for the elementwise kernel: the
-/// bindings `xs`, `ys`, `gs` and `load_x`, `load_g`, `load_y`, `store_y`, which move one
-/// word as a `vec4<f32>`.
-///
-/// The 16-bit formats share `packed16.wgsl` (one word as a `vec2<u32>`), preceded by the bit
-/// conversions of `half_bits.wgsl` and the format's `widen16` / `narrow16`.
-fn storage_source(storage: DType) -> &'static str {
-    macro_rules! packed16 {
-        ($widen:literal, $narrow:literal) => {
-            concat!(
-                include_str!("../../shaders/storage/half_bits.wgsl"),
-                "\nfn widen16(h: u32) -> f32 {\n    return ",
-                $widen,
-                "(h);\n}\n\nfn narrow16(v: f32) -> u32 {\n    return ",
-                $narrow,
-                "(v);\n}\n\n",
-                include_str!("../../shaders/storage/packed16.wgsl")
-            )
-        };
+/// The storage pieces and bindings through which a kernel reads `x` (and the gradient, of
+/// the same type) and writes `y`: `shaders/storage/word.wgsl`, each type's format file (how a
+/// word of 8 elements lies in memory and its conversions to and from f32), the bindings `xs`,
+/// `ys`, `gs` as arrays of the types' words, and `load_x`, `load_g`, `load_y`, `store_y`.
+fn storage_source(x: DType, y: DType) -> String {
+    const WORD: &str = include_str!("../../shaders/storage/word.wgsl");
+    fn format(dtype: DType) -> &'static str {
+        match dtype {
+            DType::F32 => include_str!("../../shaders/storage/f32.wgsl"),
+            DType::F16 => include_str!("../../shaders/storage/f16.wgsl"),
+            DType::Bf16 => include_str!("../../shaders/storage/bf16.wgsl"),
+        }
     }
-    match storage {
-        DType::F32 => include_str!("../../shaders/storage/f32.wgsl"),
-        DType::F16 => packed16!("f32_from_f16_bits", "f16_bits_from_f32"),
-        DType::Bf16 => packed16!("f32_from_bf16_bits", "bf16_bits_from_f32"),
-    }
+    let formats =
+        if x == y { format(x).to_string() } else { format!("{}\n{}", format(x), format(y)) };
+    let (x, y) = (x.name(), y.name());
+    format!(
+        "{WORD}\n{formats}\n\
+         @group(0) @binding(1) var<storage, read> xs: array<{x}_mem>;\n\
+         @group(0) @binding(2) var<storage, read_write> ys: array<{y}_mem>;\n\
+         @group(0) @binding(3) var<storage, read> gs: array<{x}_mem>;\n\n\
+         fn load_x(i: u32) -> Word {{\n    return {x}_to_word(xs[i]);\n}}\n\n\
+         fn load_g(i: u32) -> Word {{\n    return {x}_to_word(gs[i]);\n}}\n\n\
+         fn load_y(i: u32) -> Word {{\n    return {y}_to_word(ys[i]);\n}}\n\n\
+         fn store_y(i: u32, w: Word) {{\n    ys[i] = {y}_from_word(w);\n}}\n"
+    )
 }
 
-/// The conversion module from `from` to `to` storage (`shaders/cast.wgsl` with the source's
-/// `load4` and the target's `store4` on raw u32 words).
+/// The conversion module from `from` to `to` storage (`shaders/cast.wgsl` with both types'
+/// storage pieces).
 fn cast_source(from: DType, to: DType) -> String {
-    const HALF_BITS: &str = include_str!("../../shaders/storage/half_bits.wgsl");
     const CAST: &str = include_str!("../../shaders/cast.wgsl");
-    let load = match from {
-        DType::F32 => "fn load4(i: u32) -> vec4<f32> {\n    let j = 4u * i;\n    \
-                       return vec4<f32>(bitcast<f32>(xs[j]), bitcast<f32>(xs[j + 1u]), \
-                       bitcast<f32>(xs[j + 2u]), bitcast<f32>(xs[j + 3u]));\n}\n"
-            .to_string(),
-        half => {
-            let t = half.name();
-            format!(
-                "fn load4(i: u32) -> vec4<f32> {{\n    let a = xs[2u * i];\n    \
-                 let b = xs[2u * i + 1u];\n    return vec4<f32>(f32_from_{t}_bits(a & 0xffffu), \
-                 f32_from_{t}_bits(a >> 16u), f32_from_{t}_bits(b & 0xffffu), \
-                 f32_from_{t}_bits(b >> 16u));\n}}\n"
-            )
-        }
-    };
-    let store = match to {
-        DType::F32 => "fn store4(i: u32, v: vec4<f32>) {\n    let j = 4u * i;\n    \
-                       ys[j] = bitcast<u32>(v.x);\n    ys[j + 1u] = bitcast<u32>(v.y);\n    \
-                       ys[j + 2u] = bitcast<u32>(v.z);\n    ys[j + 3u] = bitcast<u32>(v.w);\n}\n"
-            .to_string(),
-        half => {
-            let t = half.name();
-            format!(
-                "fn store4(i: u32, v: vec4<f32>) {{\n    \
-                 ys[2u * i] = {t}_bits_from_f32(v.x) | ({t}_bits_from_f32(v.y) << 16u);\n    \
-                 ys[2u * i + 1u] = {t}_bits_from_f32(v.z) | ({t}_bits_from_f32(v.w) << 16u);\n}}\n"
-            )
-        }
-    };
     let (wg, per) = tile();
-    format!("const WG: u32 = {wg}u;\nconst PER: u32 = {per}u;\n{HALF_BITS}\n{load}{store}{CAST}")
+    let storage = storage_source(from, to);
+    format!("const WG: u32 = {wg}u;\nconst PER: u32 = {per}u;\n{storage}\n{CAST}")
 }
 
 /// The elementwise module for `act` on tensors of `storage`.
@@ -114,16 +86,17 @@ fn elementwise_source(act: Activation, storage: DType) -> String {
         act.name(),
         act.spec().wgsl,
         storage.name(),
-        storage_source(storage)
+        storage_source(storage, storage)
     )
 }
 
-/// Invocations per workgroup and vec4s per invocation of the elementwise kernel. Chosen by
-/// `cargo bench --bench throughput` on lavapipe: 256 × 4 moved relu at copy speed at 16M
-/// elements where 256 × 1, 64 × 4, 64 × 16 and 1024 × 1 reached 0.55–0.9 of it; for the
-/// transcendental activations, which are bound by arithmetic there, the shapes were within noise.
+/// Invocations per workgroup and words (8 elements) per invocation of the elementwise kernel.
+/// Chosen by `cargo bench --bench throughput` on lavapipe: 256 invocations × 16 elements
+/// moved relu at copy speed at 16M elements where 256 × 4, 64 × 16, 64 × 64 and 1024 × 4
+/// reached 0.55–0.9 of it; for the transcendental activations, which are bound by arithmetic
+/// there, the shapes were within noise.
 pub(crate) const fn tile() -> (u64, u64) {
-    (256, 4)
+    (256, 2)
 }
 
 /// Invocations per workgroup of PReLU's elementwise passes and of its weight-gradient
@@ -317,12 +290,13 @@ mod tests {
         for &act in Activation::ALL {
             let f32s = elementwise_source(act, DType::F32);
             assert_eq!(f32s, shader_source(act));
-            assert!(f32s.contains("array<vec4<f32>>") && !f32s.contains("f16_bits_from_f32"));
+            assert!(f32s.contains("array<f32_mem>") && !f32s.contains("f16_narrow4"));
             for dtype in [DType::F16, DType::Bf16] {
                 let halves = elementwise_source(act, dtype);
-                assert!(halves.contains("array<vec2<u32>>"));
-                assert!(halves.contains(&format!("return {}_bits_from_f32(v);", dtype.name())));
-                assert!(halves.contains("narrow16(v.x)"));
+                let name = dtype.name();
+                assert!(halves.contains(&format!("xs: array<{name}_mem>")));
+                assert!(halves.contains(&format!("ys[i] = {name}_from_word(w);")));
+                assert!(!halves.contains("f32_mem"));
             }
         }
     }
