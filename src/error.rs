@@ -78,6 +78,14 @@ pub enum Error {
         reason: &'static str,
     },
 
+    /// An activation appears twice in [`wgsl::library`](crate::wgsl::library): its functions
+    /// would clash.
+    #[error("{name} appears twice in the WGSL library: its functions would have the same names")]
+    DuplicateName {
+        /// The activation's name.
+        name: &'static str,
+    },
+
     /// The tensor is larger than the device can hold.
     #[error(
         "{elements} elements ({bytes} bytes) exceed the device limit of {limit} bytes per buffer"

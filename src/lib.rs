@@ -32,6 +32,7 @@ mod runtime;
 mod table;
 pub mod ulp;
 mod verify;
+pub mod wgsl;
 
 pub use elementwise::batch::Batch;
 pub use error::Error;
