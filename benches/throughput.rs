@@ -7,6 +7,9 @@
 
 use std::time::Instant;
 
+#[path = "common/naive.rs"]
+mod naive;
+
 use gpu_activations::{Activation, DType, GpuActivations, GpuBuffer, Options};
 
 const SIZES: [usize; 5] = [4_096, 65_536, 1_048_576, 16_777_216, 67_108_864];
@@ -199,6 +202,58 @@ fn main() {
     println!(
         "\n(GB/s counts bytes read + written: 8 per element forward, 12 backward; in brackets the ratio to the copy of the same N.)\n"
     );
+
+    // Each op against the naive kernel of the same op (its textbook formula with WGSL's
+    // builtins, benches/common/naive.rs) at 16M, on the same device in the same run, the two
+    // taking turns in every repetition: how much the accurate kernel costs over what a user
+    // would write by hand, a ratio that holds across hosts where ratios to the copy do not.
+    {
+        let n = 16_777_216.min(largest);
+        let reps = reps_for(n);
+        let x = gpu.upload(&xs[..n]).unwrap();
+        let g = gpu.upload(&gs[..n]).unwrap();
+        let y = gpu.upload(&gs[..n]).unwrap();
+        println!("| vs naive, N = {n} | this crate | naive builtin kernel | crate ÷ naive |");
+        println!("|---|---:|---:|---:|");
+        for act in &acts {
+            let Some((fwd, bwd)) = naive::formulas(act.name()) else { continue };
+            for (backward, expr) in [(false, fwd), (true, bwd)] {
+                let plain = naive::Naive::new(gpu.device(), expr, [x.raw(), g.raw(), y.raw()], n);
+                let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+                for rep in 0..=reps {
+                    let t = timer.time(&mut |enc| {
+                        if backward {
+                            gpu.encode_backward_into(enc, *act, &x, &g, &y).unwrap()
+                        } else {
+                            gpu.encode_forward_into(enc, *act, &x, &y).unwrap()
+                        }
+                    });
+                    let u = timer.time(&mut |enc| plain.record(enc));
+                    if rep > 0 {
+                        ours.push(t);
+                        theirs.push(u);
+                    }
+                }
+                let median = |v: &mut Vec<f64>| {
+                    v.sort_by(f64::total_cmp);
+                    v[v.len() / 2]
+                };
+                let (t, u) = (median(&mut ours), median(&mut theirs));
+                let naive_name = if act.name() == "gelu" { " (naive: tanh form)" } else { "" };
+                println!(
+                    "| {} {}{naive_name} | {:.2} G/s | {:.2} G/s | {:.2} |",
+                    act.name(),
+                    if backward { "backward" } else { "forward" },
+                    n as f64 / t / 1e9,
+                    n as f64 / u / 1e9,
+                    u / t
+                );
+            }
+        }
+        println!(
+            "\n(elements per second, GPU-resident; crate ÷ naive is the crate's speed as a fraction of the naive kernel's.)\n"
+        );
+    }
 
     // 16-bit storage at 16M: elements per second of each op on f32, f16 and bf16 tensors of
     // the same values, and the ratio to f32 of the same op in this run. The relu family and the
