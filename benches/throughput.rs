@@ -88,10 +88,34 @@ impl<'a> Timer<'a> {
 
     /// The median of `reps` timings after one warm-up.
     fn median(&self, reps: usize, f: &mut dyn FnMut(&mut wgpu::CommandEncoder)) -> f64 {
-        self.time(f);
-        let mut ts: Vec<f64> = (0..reps).map(|_| self.time(f)).collect();
-        ts.sort_by(f64::total_cmp);
-        ts[reps / 2]
+        self.medians_in_turns(reps, 1, &mut |_, enc| f(enc))[0]
+    }
+
+    /// The median of `reps` timings of each of `count` pieces of work (`f(k, encoder)` records
+    /// piece k), after one warm-up round, the pieces taking turns in every repetition so that a
+    /// slow spell of a shared host falls on all of them alike.
+    fn medians_in_turns(
+        &self,
+        reps: usize,
+        count: usize,
+        f: &mut dyn FnMut(usize, &mut wgpu::CommandEncoder),
+    ) -> Vec<f64> {
+        let mut times = vec![Vec::with_capacity(reps); count];
+        for rep in 0..=reps {
+            for (k, ts) in times.iter_mut().enumerate() {
+                let t = self.time(&mut |enc| f(k, enc));
+                if rep > 0 {
+                    ts.push(t);
+                }
+            }
+        }
+        times
+            .iter_mut()
+            .map(|ts| {
+                ts.sort_by(f64::total_cmp);
+                ts[reps / 2]
+            })
+            .collect()
     }
 }
 
@@ -219,26 +243,12 @@ fn main() {
             let Some((fwd, bwd)) = naive::formulas(act.name()) else { continue };
             for (backward, expr) in [(false, fwd), (true, bwd)] {
                 let plain = naive::Naive::new(gpu.device(), expr, [x.raw(), g.raw(), y.raw()], n);
-                let (mut ours, mut theirs) = (Vec::new(), Vec::new());
-                for rep in 0..=reps {
-                    let t = timer.time(&mut |enc| {
-                        if backward {
-                            gpu.encode_backward_into(enc, *act, &x, &g, &y).unwrap()
-                        } else {
-                            gpu.encode_forward_into(enc, *act, &x, &y).unwrap()
-                        }
-                    });
-                    let u = timer.time(&mut |enc| plain.record(enc));
-                    if rep > 0 {
-                        ours.push(t);
-                        theirs.push(u);
-                    }
-                }
-                let median = |v: &mut Vec<f64>| {
-                    v.sort_by(f64::total_cmp);
-                    v[v.len() / 2]
-                };
-                let (t, u) = (median(&mut ours), median(&mut theirs));
+                let times = timer.medians_in_turns(reps, 2, &mut |k, enc| match (k, backward) {
+                    (0, true) => gpu.encode_backward_into(enc, *act, &x, &g, &y).unwrap(),
+                    (0, false) => gpu.encode_forward_into(enc, *act, &x, &y).unwrap(),
+                    _ => plain.record(enc),
+                });
+                let (t, u) = (times[0], times[1]);
                 let naive_name = if act.name() == "gelu" { " (naive: tanh form)" } else { "" };
                 println!(
                     "| {} {}{naive_name} | {:.2} G/s | {:.2} G/s | {:.2} |",
@@ -276,30 +286,16 @@ fn main() {
     println!("|---|---:|---:|---:|");
     for act in acts.iter().filter(|a| half_acts.contains(&a.name())) {
         for backward in [false, true] {
-            // The three storage types take turns, so that a slow spell of a shared host
-            // falls on all of them alike; the median of each.
-            let mut times = vec![Vec::with_capacity(reps); tensors.len()];
-            for rep in 0..=reps {
-                for ((x, g, y), ts) in tensors.iter().zip(&mut times) {
-                    let t = timer.time(&mut |enc| {
-                        if backward {
-                            gpu.encode_backward_into(enc, *act, x, g, y).unwrap()
-                        } else {
-                            gpu.encode_forward_into(enc, *act, x, y).unwrap()
-                        }
-                    });
-                    if rep > 0 {
-                        ts.push(t); // the first round warms up
-                    }
+            // The three storage types take turns in every repetition.
+            let times = timer.medians_in_turns(reps, tensors.len(), &mut |k, enc| {
+                let (x, g, y) = &tensors[k];
+                if backward {
+                    gpu.encode_backward_into(enc, *act, x, g, y).unwrap()
+                } else {
+                    gpu.encode_forward_into(enc, *act, x, y).unwrap()
                 }
-            }
-            let rates: Vec<f64> = times
-                .iter_mut()
-                .map(|ts| {
-                    ts.sort_by(f64::total_cmp);
-                    n as f64 / ts[ts.len() / 2]
-                })
-                .collect();
+            });
+            let rates: Vec<f64> = times.iter().map(|t| n as f64 / t).collect();
             println!(
                 "| {} {} | {:.2} G/s | {:.2} G/s ({:.2}) | {:.2} G/s ({:.2}) |",
                 act.name(),

@@ -8,8 +8,8 @@
 
 mod common;
 
-use common::{gpu, grads, random_values, specials};
-use gpu_activations::{Activation, Error, GpuActivations, reference, ulp, wgsl};
+use common::{assert_within_bounds, gpu, grads, random_values, specials};
+use gpu_activations::{Activation, Error, GpuActivations, wgsl};
 
 /// A user's kernel around the library: `ys = act_forward(xs)`, `ds = act_backward(xs, gs)`.
 fn user_kernel(library: &str, acts: &[Activation]) -> String {
@@ -93,27 +93,7 @@ fn check(gpu: &GpuActivations, acts: &[Activation], xs: &[f32], gs: &[f32]) {
     });
     for &act in acts {
         let (y, d) = run(gpu, &module, act, xs, gs);
-        let b = act.bounds();
-        for i in 0..xs.len() {
-            let want = reference::forward_f64(act, xs[i] as f64);
-            assert!(
-                b.forward_ok(y[i], want),
-                "library {act} forward at x = {:e}: {:e}, reference {want:e} ({} ULP)",
-                xs[i],
-                y[i],
-                ulp::error(y[i], want)
-            );
-            let want = reference::backward_f64(act, xs[i] as f64, gs[i] as f64);
-            assert!(
-                b.backward_ok(xs[i], gs[i], d[i], want),
-                "library {act} backward at x = {:e}, grad_out = {:e}: {:e}, reference {want:e} \
-                 ({} ULP)",
-                xs[i],
-                gs[i],
-                d[i],
-                ulp::error(d[i], want)
-            );
-        }
+        assert_within_bounds("library ", act, xs, gs, &y, &d);
     }
 }
 

@@ -62,14 +62,16 @@ impl GpuActivations {
     /// next submission, no wait), larger data in pieces through the reused staging buffer.
     fn write_into(&self, buf: &GpuBuffer, bytes: &[u8]) -> Result<(), Error> {
         if bytes.len() as u64 <= STAGING_BYTES {
-            if bytes.len() % 4 == 0 {
-                self.queue.write_buffer(&buf.buffer, buf.offset, bytes);
-            } else {
-                // An odd number of 16-bit elements: copies move whole 4-byte units, and the
-                // padding half-word belongs to the tensor's own padded allocation.
-                let mut padded = bytes.to_vec();
-                padded.resize(bytes.len().next_multiple_of(4), 0);
-                self.queue.write_buffer(&buf.buffer, buf.offset, &padded);
+            // Writes move whole 4-byte units: an odd number of 16-bit elements ends in a unit
+            // completed with zeros, its padding half belonging to the tensor's own allocation.
+            let whole = bytes.len() / 4 * 4;
+            if whole > 0 {
+                self.queue.write_buffer(&buf.buffer, buf.offset, &bytes[..whole]);
+            }
+            if whole < bytes.len() {
+                let mut last = [0u8; 4];
+                last[..bytes.len() - whole].copy_from_slice(&bytes[whole..]);
+                self.queue.write_buffer(&buf.buffer, buf.offset + whole as u64, &last);
             }
             return Ok(());
         }

@@ -82,13 +82,26 @@ pub fn assert_matches_reference(gpu: &GpuActivations, act: Activation, xs: &[f32
     let g = gpu.upload(gs).unwrap();
     let y = gpu.download(&gpu.forward(act, &x).unwrap()).unwrap();
     let d = gpu.download(&gpu.backward(act, &x, &g).unwrap()).unwrap();
+    assert_within_bounds("", act, xs, gs, &y, &d);
+}
+
+/// Asserts that `y` (forward) and `d` (backward with `gs`) computed for `act` at `xs` are
+/// within the activation's ULP bounds of the float64 reference; failures start with `label`.
+pub fn assert_within_bounds(
+    label: &str,
+    act: Activation,
+    xs: &[f32],
+    gs: &[f32],
+    y: &[f32],
+    d: &[f32],
+) {
     assert_eq!((y.len(), d.len()), (xs.len(), xs.len()));
     let b = act.bounds();
     for i in 0..xs.len() {
         let want = reference::forward_f64(act, xs[i] as f64);
         assert!(
             b.forward_ok(y[i], want),
-            "{act} forward at x = {:e}: GPU {:e}, reference {want:e} ({} ULP)",
+            "{label}{act} forward at x = {:e}: GPU {:e}, reference {want:e} ({} ULP)",
             xs[i],
             y[i],
             ulp::error(y[i], want)
@@ -96,7 +109,7 @@ pub fn assert_matches_reference(gpu: &GpuActivations, act: Activation, xs: &[f32
         let want = reference::backward_f64(act, xs[i] as f64, gs[i] as f64);
         assert!(
             b.backward_ok(xs[i], gs[i], d[i], want),
-            "{act} backward at x = {:e}, grad_out = {:e}: GPU {:e}, reference {want:e} ({} ULP)",
+            "{label}{act} backward at x = {:e}, grad_out = {:e}: GPU {:e}, reference {want:e} ({} ULP)",
             xs[i],
             gs[i],
             d[i],
