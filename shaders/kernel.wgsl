@@ -7,18 +7,7 @@
 // store_y, which move one word of 8 elements between memory and a Word of f32s (word.wgsl);
 // the arithmetic is f32 whatever the storage. Tensors are padded to whole words. WG
 // (invocations per workgroup) and PER (words per invocation) are set by the host
-// (src/runtime/pipeline.rs). Past 65,535 workgroups the grid spills into y, and `row`
-// (workgroups per grid row) linearizes it.
-
-struct Params {
-    words: u32, // words in this binding
-    row: u32,  // workgroups per row of the grid
-    zero: u32, // always 0, read at run time: see opaque() in numerics.wgsl
-    pad: u32,
-    p: vec4<f32>, // the activation's parameters
-}
-
-@group(0) @binding(0) var<uniform> params: Params;
+// (src/runtime/pipeline.rs). The uniform block is storage/params.wgsl.
 
 // The optimization barrier's zero (see opaque() in numerics.wgsl), read at run time.
 fn barrier_zero() -> u32 {
@@ -79,8 +68,8 @@ fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_inde
     let base = first_index(wid, l);
     for (var k = 0u; k < PER; k++) {
         let i = base + k * WG;
-        if (i < params.words) {
-            store_y(i, fwd_word(load_x(i)));
+        if (i < params.n) {
+            store_y(params.start.y + i, fwd_word(load_x(params.start.x + i)));
         }
     }
 }
@@ -90,8 +79,9 @@ fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_ind
     let base = first_index(wid, l);
     for (var k = 0u; k < PER; k++) {
         let i = base + k * WG;
-        if (i < params.words) {
-            store_y(i, bwd_word(load_x(i), load_g(i)));
+        if (i < params.n) {
+            let g = load_g(params.start.z + i);
+            store_y(params.start.y + i, bwd_word(load_x(params.start.x + i), g));
         }
     }
 }
@@ -101,8 +91,74 @@ fn forward_inplace(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocat
     let base = first_index(wid, l);
     for (var k = 0u; k < PER; k++) {
         let i = base + k * WG;
-        if (i < params.words) {
-            store_y(i, fwd_word(load_y(i)));
+        if (i < params.n) {
+            let j = params.start.y + i;
+            store_y(j, fwd_word(load_y(j)));
         }
     }
+}
+
+// Element-wise access, for the parts of views that do not fill whole words: invocation u
+// writes the u-th 4-byte unit of y's range (one f32 or two 16-bit elements: no two invocations
+// share a unit), each of its elements that lies in the range. Elements of x and grad_out are
+// read one by one, wherever they lie.
+fn unit_index(wid: vec3<u32>, l: u32) -> u32 {
+    return (wid.x + wid.y * params.row) * WG + l;
+}
+
+@compute @workgroup_size(WG)
+fn forward_el(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) l: u32) {
+    let u = unit_index(wid, l);
+    if (u >= params.n) {
+        return;
+    }
+    let unit = params.start.y / EL_Y + u;
+    var v = vec2<f32>();
+    var ok = vec2<bool>();
+    for (var k = 0u; k < EL_Y; k++) {
+        let j = unit * EL_Y + k - params.start.y; // wraps past count before the range
+        if (j < params.count) {
+            v[k] = fwd1(el_x(params.start.x + j));
+            ok[k] = true;
+        }
+    }
+    put_y(unit, v, ok);
+}
+
+@compute @workgroup_size(WG)
+fn backward_el(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) l: u32) {
+    let u = unit_index(wid, l);
+    if (u >= params.n) {
+        return;
+    }
+    let unit = params.start.y / EL_Y + u;
+    var v = vec2<f32>();
+    var ok = vec2<bool>();
+    for (var k = 0u; k < EL_Y; k++) {
+        let j = unit * EL_Y + k - params.start.y;
+        if (j < params.count) {
+            v[k] = bwd1(el_x(params.start.x + j), el_g(params.start.z + j));
+            ok[k] = true;
+        }
+    }
+    put_y(unit, v, ok);
+}
+
+@compute @workgroup_size(WG)
+fn forward_inplace_el(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) l: u32) {
+    let u = unit_index(wid, l);
+    if (u >= params.n) {
+        return;
+    }
+    let unit = params.start.y / EL_Y + u;
+    var v = vec2<f32>();
+    var ok = vec2<bool>();
+    for (var k = 0u; k < EL_Y; k++) {
+        let e = unit * EL_Y + k;
+        if (e - params.start.y < params.count) {
+            v[k] = fwd1(el_y(e));
+            ok[k] = true;
+        }
+    }
+    put_y(unit, v, ok);
 }

@@ -65,6 +65,12 @@ pub enum Error {
     #[error("invalid shape: {0}")]
     Shape(String),
 
+    /// [`GpuActivations::wrap`](crate::GpuActivations::wrap) cannot make a view of this range:
+    /// the buffer lacks STORAGE usage, the offset is not a multiple of the element size, or
+    /// the range runs past the buffer's end.
+    #[error("cannot wrap the buffer: {0}")]
+    Wrap(String),
+
     /// An activation parameter is out of its domain.
     #[error("invalid parameter for {activation}: {param} = {value} ({reason})")]
     InvalidParameter {

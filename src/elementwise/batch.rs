@@ -241,7 +241,9 @@ impl Batch<'_> {
         g: Option<&GpuBuffer>,
     ) -> Result<GpuBuffer, Error> {
         self.gpu.check_operation(act, x, g)?;
-        let y = if !x.is_empty() && x.len() <= FUSE_MAX {
+        // Views of an application's buffer are never fused: the fused run copies whole words.
+        let own = !x.wrapped && !g.is_some_and(|g| g.wrapped);
+        let y = if own && !x.is_empty() && x.len() <= FUSE_MAX {
             self.fuse(act, x, g)?
         } else {
             let y = self.gpu.create_output(x.dtype(), x.len())?;
@@ -264,9 +266,14 @@ impl Batch<'_> {
         if self.gpu.verify() {
             // Keep the input, copied on the device before the operation overwrites it.
             let before = self.gpu.create_output(x.dtype(), x.len())?;
-            let bytes = x.padded_bytes();
-            self.pass = None; // copies are recorded outside a pass
-            self.encoder.copy_buffer_to_buffer(&x.buffer, x.offset, &before.buffer, 0, bytes);
+            if x.wrapped {
+                // A view is copied by the copy kernel, which stays inside its range.
+                self.record(Activation::Identity, Operands::Cast { x, y: &before })?;
+            } else {
+                let bytes = x.padded_bytes();
+                self.pass = None; // copies are recorded outside a pass
+                self.encoder.copy_buffer_to_buffer(&x.buffer, x.offset, &before.buffer, 0, bytes);
+            }
             self.checks.push((act, before, None, x.handle()));
         }
         self.record(act, Operands::InPlace { x })?;

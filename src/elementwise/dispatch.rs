@@ -1,25 +1,35 @@
 //! Recording one elementwise operation: split the tensor into bindings the device can address,
 //! lay out a grid that spills into y past the per-dimension workgroup limit, record, submit.
 
+use crate::elementwise::plan;
 use crate::error::Error;
 use crate::runtime::buffer::GpuBuffer;
 use crate::runtime::gpu::GpuActivations;
-use crate::runtime::pipeline::{Direction, ElementwiseKey, Key};
+use crate::runtime::pipeline::{Access, Direction, ElementwiseKey, Key};
 use crate::runtime::uniforms::{self, Uniforms};
 use crate::table::activation::Activation;
 
-/// The uniform block of kernel.wgsl.
+/// The uniform block of the elementwise and cast kernels (shaders/storage/params.wgsl).
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
-struct Params {
-    /// Words (8 elements) in this binding.
-    words: u32,
-    row: u32,
+pub(crate) struct Params {
+    /// Words, or 4-byte units of y, in this dispatch.
+    pub n: u32,
+    /// Workgroups per row of the grid.
+    pub row: u32,
     /// Always 0: the shaders' optimization barrier (`opaque()` in numerics.wgsl).
-    zero: u32,
-    pad: u32,
-    p: [f32; 4],
+    pub zero: u32,
+    /// Elements of the range (element-wise dispatches).
+    pub count: u32,
+    /// Where x, y and grad_out start in their bindings (words, or elements).
+    pub start: [u32; 4],
+    /// Channels, spatial size and first element (the bias kernels).
+    pub shape: [u32; 4],
+    /// The activation's parameters.
+    pub p: [f32; 4],
 }
+
+const _: () = assert!(std::mem::size_of::<Params>() as u64 <= uniforms::BLOCK);
 
 /// Workgroup grid `(x, y)` covering `words` words with x at most `max_dim`.
 pub(crate) fn grid(words: u64, max_dim: u32) -> (u32, u32) {
@@ -81,36 +91,45 @@ impl<'a> Operands<'a> {
         }
     }
 
-    /// Kernel words of each tensor.
-    fn words(&self) -> u64 {
-        self.input().words()
+    /// True if an input shares the output's wgpu buffer (see [`Access::aliased`]).
+    fn aliased(&self) -> bool {
+        let [_, y, _] = self.buffers().map(|b| b.map(|(_, t)| &t.buffer));
+        match (self, y) {
+            (Operands::InPlace { .. }, _) | (_, None) => false,
+            (_, Some(y)) => [self.input()].into_iter().chain(self.grad()).any(|t| &t.buffer == y),
+        }
     }
 
-    /// The pipeline running `act` over these tensors.
-    fn key(&self, act: Activation) -> Key {
-        if let Operands::Cast { x, y } = self {
-            return Key::Cast(x.dtype(), y.dtype());
+    fn grad(&self) -> Option<&GpuBuffer> {
+        match self {
+            Operands::Backward { g, .. } => Some(g),
+            _ => None,
         }
-        Key::Elementwise(ElementwiseKey::new(act, self.direction(), self.input().dtype()))
+    }
+
+    /// The pipeline running `act` over these tensors with `access`.
+    fn key(&self, act: Activation, access: Access) -> Key {
+        if let Operands::Cast { x, y } = self {
+            return Key::Cast(x.dtype(), y.dtype(), access);
+        }
+        let key = ElementwiseKey::new(act, self.direction(), self.input().dtype());
+        Key::Elementwise(ElementwiseKey { access, ..key })
     }
 }
 
 impl GpuActivations {
-    /// The most words of `x` one binding may cover: the device's binding size, aligned down to
-    /// its storage offset alignment, and no more than a full 2-D grid (for a cast, the
-    /// fewer of the source's and the target's).
-    pub(crate) fn chunk_words(&self, ops: &Operands<'_>) -> u64 {
+    /// The limits the dispatches of an operation respect.
+    fn plan_limits(&self) -> plan::Limits {
         let (wg, per) = crate::runtime::pipeline::tile();
-        let grid_max = (self.limits.max_compute_workgroups_per_dimension as u64).pow(2) * wg * per;
-        let words = |b: &GpuBuffer| b.layout().binding_words(&self.limits, grid_max);
-        match ops {
-            Operands::Cast { x, y } => {
-                // Aligned for the narrower words too (16 bytes), whose alignment in words is
-                // a multiple of the wider ones'.
-                let align = (self.limits.min_storage_buffer_offset_alignment as u64 / 16).max(1);
-                (words(x).min(words(y)) / align * align).max(align)
-            }
-            _ => words(ops.input()),
+        let groups = (self.limits.max_compute_workgroups_per_dimension as u64).pow(2);
+        plan::Limits {
+            align: (self.limits.min_storage_buffer_offset_alignment as u64).max(4),
+            binding_bytes: self
+                .limits
+                .max_storage_buffer_binding_size
+                .min(self.limits.max_buffer_size),
+            max_words: groups * wg * per,
+            max_units: groups * wg,
         }
     }
 
@@ -143,33 +162,49 @@ impl GpuActivations {
         ops: Operands<'_>,
     ) -> Result<(), Error> {
         let _serial = self.serialize();
-        let total = ops.words();
-        if ops.input().is_empty() {
-            return Ok(());
-        }
-        let pipe = self.pipelines.get(&self.device, ops.key(act))?;
-        let chunk = self.chunk_words(&ops);
+        let operands: Vec<_> = ops.buffers().into_iter().flatten().collect();
+        let aliased = ops.aliased();
         let max_dim = self.limits.max_compute_workgroups_per_dimension;
-        pass.set_pipeline(&pipe.pipeline);
-        let mut start = 0;
-        while start < total {
-            let words = chunk.min(total - start);
-            let (gx, gy) = grid(words, max_dim);
-            let params = Params { words: words as u32, row: gx, zero: 0, pad: 0, p: act.params() };
+        let (wg, _) = crate::runtime::pipeline::tile();
+        for piece in plan::plan(&operands, &self.plan_limits()) {
+            let access = Access { elements: piece.elements, aliased };
+            let pipe = self.pipelines.get(&self.device, ops.key(act, access))?;
+            let (gx, gy) = if piece.elements {
+                crate::rowwise::launch::grid_groups(piece.n.div_ceil(wg), max_dim)
+            } else {
+                grid(piece.n, max_dim)
+            };
+            let [sx, sy, sz] = piece.start;
+            let params = Params {
+                n: piece.n as u32,
+                row: gx,
+                zero: 0,
+                count: piece.count as u32,
+                start: [sx, sy, sz, 0],
+                shape: [0; 4],
+                p: act.params(),
+            };
             let slot = slots.slot(&self.device, &self.queue, bytemuck::bytes_of(&params));
             let mut entries =
                 vec![wgpu::BindGroupEntry { binding: 0, resource: uniforms::binding(&slot) }];
-            entries.extend(ops.buffers().into_iter().flatten().map(|(binding, b)| {
-                wgpu::BindGroupEntry { binding, resource: b.words_binding(start, words) }
+            entries.extend(piece.bindings.iter().map(|&(binding, buffer, offset, size)| {
+                wgpu::BindGroupEntry {
+                    binding,
+                    resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                        buffer,
+                        offset,
+                        size: std::num::NonZeroU64::new(size),
+                    }),
+                }
             }));
             let bind_group = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
                 label: Some(act.name()),
                 layout: &pipe.layout,
                 entries: &entries,
             });
+            pass.set_pipeline(&pipe.pipeline);
             pass.set_bind_group(0, &bind_group, &[]);
             pass.dispatch_workgroups(gx, gy, 1);
-            start += words;
         }
         Ok(())
     }

@@ -8,11 +8,11 @@ use crate::runtime::gpu::GpuActivations;
 use crate::runtime::uniforms::Fresh;
 use crate::table::activation::Activation;
 
-/// True if `a` and `b` share any byte of device memory (their padded ranges included).
+/// True if `a` and `b` share any byte of device memory (the padding of the crate's own
+/// tensors included).
 fn overlaps(a: &GpuBuffer, b: &GpuBuffer) -> bool {
-    a.buffer == b.buffer
-        && a.offset < b.offset + b.padded_bytes()
-        && b.offset < a.offset + a.padded_bytes()
+    let ((a0, a1), (b0, b1)) = (a.extent(), b.extent());
+    a.buffer == b.buffer && a0 < b1 && b0 < a1
 }
 
 impl GpuActivations {

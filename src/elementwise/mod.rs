@@ -5,3 +5,4 @@ pub(crate) mod batch;
 pub(crate) mod dispatch;
 pub(crate) mod into;
 pub(crate) mod ops;
+pub(crate) mod plan;

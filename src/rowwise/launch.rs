@@ -20,6 +20,17 @@ impl GpuActivations {
         x.layout().check_bindable(x.len(), &self.limits)
     }
 
+    /// `t` itself (another handle) if it is a tensor of the crate's own, else a copy of it
+    /// that is: the kernels that are not elementwise bind whole words.
+    pub(crate) fn owned(&self, t: &GpuBuffer) -> Result<GpuBuffer, Error> {
+        if !t.wrapped {
+            return Ok(t.handle());
+        }
+        let own = self.create_output(t.dtype(), t.len())?;
+        self.copy_tensor(t, &own)?;
+        Ok(own)
+    }
+
     /// Queues kernel `k` on a `(gx, gy)` grid with its parameter block `params` and `buffers`
     /// at their binding numbers.
     pub(crate) fn run_special<P: bytemuck::Pod>(

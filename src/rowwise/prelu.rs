@@ -42,7 +42,7 @@ struct PreluParams {
     per_block: u32,
 }
 
-const _: () = assert!(std::mem::size_of::<PreluParams>() as u64 == uniforms::BLOCK);
+const _: () = assert!(std::mem::size_of::<PreluParams>() as u64 <= uniforms::BLOCK);
 
 impl Shape {
     fn params(&self, row: u32, blocks: u32, per_block: u32) -> PreluParams {
@@ -162,6 +162,7 @@ impl GpuActivations {
             let y = self.prelu_with_spatial(&xf, &wf, channels, spatial)?;
             return self.cast(&y, x.dtype());
         }
+        let (x, weight) = (&self.owned(x)?, &self.owned(weight)?);
         let y = self.create_output(x.dtype(), x.len())?;
         if !x.is_empty() {
             let (gx, gy) = self.elementwise_grid(x.len());
@@ -195,6 +196,8 @@ impl GpuActivations {
             let (dx, dw) = self.prelu_with_spatial_backward(&xf, &gf, &wf, channels, spatial)?;
             return Ok((self.cast(&dx, x.dtype())?, self.cast(&dw, weight.dtype())?));
         }
+        let (x, weight) = (&self.owned(x)?, &self.owned(weight)?);
+        let grad_out = &self.owned(grad_out)?;
         let grad_x = self.create_output(x.dtype(), x.len())?;
         let grad_w = self.create_output(weight.dtype(), shape.wlen)?;
         // With no elements the weight gradient is a sum over nothing: wgpu zero-fills new buffers.

@@ -30,7 +30,7 @@ struct SoftmaxParams {
     pad1: [u32; 2],
 }
 
-const _: () = assert!(std::mem::size_of::<SoftmaxParams>() as u64 == uniforms::BLOCK);
+const _: () = assert!(std::mem::size_of::<SoftmaxParams>() as u64 <= uniforms::BLOCK);
 
 #[derive(Clone, Copy, PartialEq)]
 enum Kind {
@@ -98,6 +98,7 @@ impl GpuActivations {
             let y = self.softmax_family(kind, &self.cast(x, DType::F32)?, row_len)?;
             return self.cast(&y, x.dtype());
         }
+        let x = &self.owned(x)?;
         let y = self.create_output(x.dtype(), x.len())?;
         let k = if kind == Kind::Softmax {
             Special::SoftmaxForward
@@ -142,6 +143,7 @@ impl GpuActivations {
             let d = self.softmax_family_backward(kind, &yf, &gf, row_len)?;
             return self.cast(&d, y.dtype());
         }
+        let (y, grad_out) = (&self.owned(y)?, &self.owned(grad_out)?);
         let d = self.create_output(y.dtype(), y.len())?;
         let k = if kind == Kind::Softmax {
             Special::SoftmaxBackward

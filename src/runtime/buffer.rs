@@ -11,7 +11,9 @@ use crate::runtime::pool::Lease;
 /// it, and using it with another one is [`Error::WrongDevice`](crate::Error::WrongDevice).
 ///
 /// The device allocation is padded to a whole number of 8-element words; [`len`](Self::len) is
-/// the number of elements the caller sees.
+/// the number of elements the caller sees. A view of an application's own buffer
+/// ([`wrap`](crate::GpuActivations::wrap)) has no padding: no operation writes outside its
+/// elements.
 pub struct GpuBuffer {
     pub(crate) buffer: wgpu::Buffer,
     /// Where the tensor starts in `buffer`, in bytes (a multiple of the storage offset
@@ -20,6 +22,10 @@ pub struct GpuBuffer {
     pub(crate) len: usize,
     pub(crate) dtype: DType,
     pub(crate) owner: u64,
+    /// A view of an application's buffer ([`GpuActivations::wrap`](crate::GpuActivations::wrap)):
+    /// nothing outside its elements may be written. Otherwise the tensor owns whole words from
+    /// `offset` (padding included), at an offset the device can bind.
+    pub(crate) wrapped: bool,
     /// The pooled allocation this tensor lives in, returned to the pool when its last holder
     /// is dropped; `None` for handles that do not own their allocation.
     pub(crate) lease: Option<Arc<Lease>>,
@@ -31,6 +37,8 @@ impl std::fmt::Debug for GpuBuffer {
             .field("len", &self.len)
             .field("dtype", &self.dtype)
             .field("owner", &self.owner)
+            .field("offset", &self.offset)
+            .field("wrapped", &self.wrapped)
             .finish()
     }
 }
@@ -51,15 +59,26 @@ impl GpuBuffer {
         self.len == 0
     }
 
-    /// The wgpu buffer holding the tensor (usage `STORAGE | COPY_SRC | COPY_DST`), for binding
-    /// it in an application's own passes; the tensor starts [`offset`](Self::offset) bytes in
-    /// and is padded to whole 8-element words (32 bytes for f32, 16 for f16 and bf16).
+    /// The wgpu buffer holding the tensor, for binding it in an application's own passes; the
+    /// tensor starts [`offset`](Self::offset) bytes in. A buffer the crate allocated has usage
+    /// `STORAGE | COPY_SRC | COPY_DST` and is padded to whole 8-element words (32 bytes for
+    /// f32, 16 for f16 and bf16); a wrapped one is the application's own.
     pub fn raw(&self) -> &wgpu::Buffer {
         &self.buffer
     }
 
     /// Where the tensor starts in [`raw`](Self::raw), in bytes (0 except for results of a
-    /// [`Batch`](crate::Batch), which may share one buffer).
+    /// [`Batch`](crate::Batch), which may share one buffer, and for wrapped views).
+    ///
+    /// ```
+    /// # let gpu = gpu_activations::GpuActivations::new()?;
+    /// # let usage = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC;
+    /// # let desc = wgpu::BufferDescriptor { label: None, size: 64, usage, mapped_at_creation: false };
+    /// let app_buffer = gpu.device().create_buffer(&desc);
+    /// let view = gpu.wrap(&app_buffer, 12, 5, gpu_activations::DType::F32)?;
+    /// assert_eq!((view.offset(), view.len(), view.is_wrapped()), (12, 5, true));
+    /// # Ok::<(), gpu_activations::Error>(())
+    /// ```
     pub fn offset(&self) -> u64 {
         self.offset
     }
@@ -73,8 +92,26 @@ impl GpuBuffer {
             len,
             dtype: self.dtype,
             owner: self.owner,
+            wrapped: self.wrapped,
             lease: self.lease.clone(),
         }
+    }
+
+    /// True for a view of an application's buffer made by [`wrap`](crate::GpuActivations::wrap).
+    pub fn is_wrapped(&self) -> bool {
+        self.wrapped
+    }
+
+    /// Bytes of the tensor's elements (no padding).
+    pub(crate) fn byte_len(&self) -> u64 {
+        self.layout().bytes(self.len)
+    }
+
+    /// The bytes `[start, end)` of the buffer an operation writing this tensor may touch: its
+    /// elements for a view, its whole words for a tensor of the crate's own.
+    pub(crate) fn extent(&self) -> (u64, u64) {
+        let bytes = if self.wrapped { self.byte_len() } else { self.padded_bytes() };
+        (self.offset, self.offset + bytes)
     }
 
     /// Keeps this tensor's allocation out of the pool for good (see [`Lease::retire`]).

@@ -38,7 +38,7 @@ pub struct GpuActivations {
     pub(crate) queue: wgpu::Queue,
     info: wgpu::AdapterInfo,
     pub(crate) limits: wgpu::Limits,
-    id: u64,
+    pub(crate) id: u64,
     verify: bool,
     wait_timeout: Option<Duration>,
     pub(crate) pipelines: PipelineCache,
@@ -272,7 +272,15 @@ impl GpuActivations {
     /// tensor (and every view sharing its lease) is dropped.
     pub(crate) fn leased(&self, buffer: wgpu::Buffer, dtype: DType, len: usize) -> GpuBuffer {
         let lease = Arc::new(Lease::new(buffer.clone(), self.pool.clone()));
-        GpuBuffer { buffer, offset: 0, len, dtype, owner: self.id, lease: Some(lease) }
+        GpuBuffer {
+            buffer,
+            offset: 0,
+            len,
+            dtype,
+            owner: self.id,
+            wrapped: false,
+            lease: Some(lease),
+        }
     }
 
     /// Frees the device buffers kept for reuse now.

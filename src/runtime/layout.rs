@@ -1,5 +1,5 @@
 //! Where a tensor's elements lie in device memory: the one place that turns element counts into
-//! bytes for a storage type (padding, offsets, binding splits, slab placement, staging pieces).
+//! bytes for a storage type (padding, offsets, slab placement).
 //!
 //! The elementwise kernel moves [`WORD`] elements at a time (two `vec4<f32>` for f32 storage,
 //! one `vec4<u32>` for the 16-bit ones: 16-bit tensors move half the bytes in half the memory
@@ -60,15 +60,6 @@ impl Layout {
         self.word_offset(self.words(len)).div_ceil(align) * align
     }
 
-    /// The most words one binding may cover: the device's binding size, aligned down to its
-    /// storage offset alignment, and no more than `max_words`.
-    pub(crate) fn binding_words(self, limits: &wgpu::Limits, max_words: u64) -> u64 {
-        let align = (limits.min_storage_buffer_offset_alignment as u64 / self.word_bytes()).max(1);
-        let bytes = limits.max_storage_buffer_binding_size.min(limits.max_buffer_size);
-        let words = (bytes / self.word_bytes()).min(max_words);
-        (words / align * align).max(align)
-    }
-
     /// [`Error::TooLarge`] unless a whole tensor of `len` elements fits one storage binding.
     pub(crate) fn check_bindable(self, len: usize, limits: &wgpu::Limits) -> Result<(), Error> {
         let limit = limits.max_storage_buffer_binding_size;
@@ -77,12 +68,6 @@ impl Layout {
             return Err(Error::TooLarge { elements: len, bytes, limit });
         }
         Ok(())
-    }
-
-    /// Bytes a copy of a staging piece of `bytes` data bytes moves: whole words (the tensor's
-    /// allocation is padded to them).
-    pub(crate) fn staging_copy_bytes(self, bytes: usize) -> u64 {
-        (bytes as u64).div_ceil(self.word_bytes()) * self.word_bytes()
     }
 }
 
@@ -98,7 +83,6 @@ mod tests {
         assert_eq!(f32s.padded_bytes(9), Some(64));
         assert_eq!(f32s.padded_bytes(usize::MAX), None);
         assert_eq!(f32s.elements_in(32), 8);
-        assert_eq!(f32s.staging_copy_bytes(20), 32);
     }
 
     #[test]
@@ -109,7 +93,6 @@ mod tests {
             assert_eq!((halves.words(1), halves.words(9)), (1, 2));
             assert_eq!(halves.padded_bytes(9), Some(32));
             assert_eq!(halves.elements_in(16), 8);
-            assert_eq!(halves.staging_copy_bytes(10), 16);
         }
     }
 
@@ -123,7 +106,6 @@ mod tests {
         let f32s = Layout::of(DType::F32);
         assert_eq!(f32s.aligned_bytes(1, &limits), 256);
         assert_eq!(f32s.aligned_bytes(65, &limits), 512);
-        assert_eq!(f32s.binding_words(&limits, u64::MAX), 24); // 31 words, aligned to 8
         assert!(f32s.check_bindable(248, &limits).is_ok());
         assert!(f32s.check_bindable(249, &limits).is_err());
     }

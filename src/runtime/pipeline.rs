@@ -37,14 +37,23 @@ impl Direction {
 /// The full WGSL module for one activation on f32 tensors: shared numerics, the activation's
 /// snippet, the f32 storage format's `load`/`store` functions, the kernel.
 pub fn shader_source(act: Activation) -> String {
-    elementwise_source(act, DType::F32)
+    elementwise_source(act, DType::F32, false)
 }
 
 /// The storage pieces and bindings through which a kernel reads `x` (and the gradient, of
-/// the same type) and writes `y`: `shaders/storage/word.wgsl`, each type's format file (how a
-/// word of 8 elements lies in memory and its conversions to and from f32), the bindings `xs`,
-/// `ys`, `gs` as arrays of the types' words, and `load_x`, `load_g`, `load_y`, `store_y`.
-fn storage_source(x: DType, y: DType) -> String {
+/// the same type) and writes `y`: the uniform block (`shaders/storage/params.wgsl`),
+/// `shaders/storage/word.wgsl`, each type's format file (how a word of 8 elements lies in
+/// memory and its conversions to and from f32), and two views of each tensor:
+/// - `xs`, `ys`, `gs` (bindings 1 to 3), arrays of the types' words, with `load_x`, `load_g`,
+///   `load_y`, `store_y` moving a word;
+/// - `xe`, `ye`, `ge` (bindings 5 to 7), arrays of 4-byte units, with `el_x`, `el_g`, `el_y`
+///   reading one element and `put_y` writing the elements of one unit of y (`EL_Y` of them)
+///   that lie in the range, keeping the rest of the unit as it is.
+///
+/// The inputs are `read_write` when `aliased` (they share y's wgpu buffer, and wgpu does not
+/// let one buffer be bound both read-only and writable in a dispatch).
+fn storage_source(x: DType, y: DType, aliased: bool) -> String {
+    const PARAMS: &str = include_str!("../../shaders/storage/params.wgsl");
     const WORD: &str = include_str!("../../shaders/storage/word.wgsl");
     fn format(dtype: DType) -> &'static str {
         match dtype {
@@ -53,32 +62,64 @@ fn storage_source(x: DType, y: DType) -> String {
             DType::Bf16 => include_str!("../../shaders/storage/bf16.wgsl"),
         }
     }
+    /// Element `e` of the unit array `units` as an f32.
+    fn element(dtype: DType, units: &str) -> String {
+        match dtype {
+            DType::F32 => format!("bitcast<f32>({units}[e])"),
+            _ => format!(
+                "{}_widen4(vec4<u32>(({units}[e >> 1u] >> ((e & 1u) << 4u)) & 0xffffu)).x",
+                dtype.name()
+            ),
+        }
+    }
+    let put_y = match y {
+        DType::F32 => "    if (ok.x) {\n        ye[unit] = bitcast<u32>(v.x);\n    }".to_string(),
+        _ => format!(
+            "    let bits = {}_narrow4(vec4<f32>(v, 0.0, 0.0));\n    \
+             let old = ye[unit];\n    \
+             let lo = select(old & 0xffffu, bits.x, ok.x);\n    \
+             let hi = select(old >> 16u, bits.y, ok.y);\n    \
+             ye[unit] = lo | (hi << 16u);",
+            y.name()
+        ),
+    };
+    let el_y = 4 / y.size_in_bytes();
     let formats =
         if x == y { format(x).to_string() } else { format!("{}\n{}", format(x), format(y)) };
+    let input = if aliased { "read_write" } else { "read" };
+    let (el_x, el_g, el_yy) = (element(x, "xe"), element(x, "ge"), element(y, "ye"));
     let (x, y) = (x.name(), y.name());
     format!(
-        "{WORD}\n{formats}\n\
-         @group(0) @binding(1) var<storage, read> xs: array<{x}_mem>;\n\
+        "{PARAMS}\n{WORD}\n{formats}\n\
+         @group(0) @binding(1) var<storage, {input}> xs: array<{x}_mem>;\n\
          @group(0) @binding(2) var<storage, read_write> ys: array<{y}_mem>;\n\
-         @group(0) @binding(3) var<storage, read> gs: array<{x}_mem>;\n\n\
+         @group(0) @binding(3) var<storage, {input}> gs: array<{x}_mem>;\n\
+         @group(0) @binding(5) var<storage, {input}> xe: array<u32>;\n\
+         @group(0) @binding(6) var<storage, read_write> ye: array<u32>;\n\
+         @group(0) @binding(7) var<storage, {input}> ge: array<u32>;\n\
+         const EL_Y: u32 = {el_y}u;\n\n\
          fn load_x(i: u32) -> Word {{\n    return {x}_to_word(xs[i]);\n}}\n\n\
          fn load_g(i: u32) -> Word {{\n    return {x}_to_word(gs[i]);\n}}\n\n\
          fn load_y(i: u32) -> Word {{\n    return {y}_to_word(ys[i]);\n}}\n\n\
-         fn store_y(i: u32, w: Word) {{\n    ys[i] = {y}_from_word(w);\n}}\n"
+         fn store_y(i: u32, w: Word) {{\n    ys[i] = {y}_from_word(w);\n}}\n\n\
+         fn el_x(e: u32) -> f32 {{\n    return {el_x};\n}}\n\n\
+         fn el_g(e: u32) -> f32 {{\n    return {el_g};\n}}\n\n\
+         fn el_y(e: u32) -> f32 {{\n    return {el_yy};\n}}\n\n\
+         fn put_y(unit: u32, v: vec2<f32>, ok: vec2<bool>) {{\n{put_y}\n}}\n"
     )
 }
 
 /// The conversion module from `from` to `to` storage (`shaders/cast.wgsl` with both types'
 /// storage pieces).
-fn cast_source(from: DType, to: DType) -> String {
+fn cast_source(from: DType, to: DType, aliased: bool) -> String {
     const CAST: &str = include_str!("../../shaders/cast.wgsl");
     let (wg, per) = tile();
-    let storage = storage_source(from, to);
+    let storage = storage_source(from, to, aliased);
     format!("const WG: u32 = {wg}u;\nconst PER: u32 = {per}u;\n{storage}\n{CAST}")
 }
 
 /// The elementwise module for `act` on tensors of `storage`.
-fn elementwise_source(act: Activation, storage: DType) -> String {
+fn elementwise_source(act: Activation, storage: DType, aliased: bool) -> String {
     let (wg, per) = tile();
     format!(
         "const WG: u32 = {wg}u;\nconst PER: u32 = {per}u;\n{NUMERICS}\n// ---- {}\n{}\n\
@@ -86,7 +127,7 @@ fn elementwise_source(act: Activation, storage: DType) -> String {
         act.name(),
         act.spec().wgsl,
         storage.name(),
-        storage_source(storage, storage)
+        storage_source(storage, storage, aliased)
     )
 }
 
@@ -170,6 +211,31 @@ impl Special {
     }
 }
 
+/// How a kernel reaches its tensors.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub(crate) struct Access {
+    /// Element by element (the `_el` entry points) rather than whole words.
+    pub elements: bool,
+    /// The inputs share the output's wgpu buffer (bound `read_write`, see [`storage_source`]).
+    pub aliased: bool,
+}
+
+impl Access {
+    /// The entry point `name` of a word kernel, or its element-wise twin.
+    fn entry_point(self, name: &str) -> String {
+        if self.elements { format!("{name}_el") } else { name.to_string() }
+    }
+
+    fn suffix(self) -> &'static str {
+        match (self.elements, self.aliased) {
+            (false, false) => "",
+            (true, false) => "_el",
+            (false, true) => "_aliased",
+            (true, true) => "_el_aliased",
+        }
+    }
+}
+
 /// One elementwise pipeline.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct ElementwiseKey {
@@ -180,6 +246,7 @@ pub(crate) struct ElementwiseKey {
     pub storage: DType,
     /// The variant with PyTorch's default parameters compiled in.
     pub baked_defaults: bool,
+    pub access: Access,
 }
 
 impl ElementwiseKey {
@@ -193,16 +260,17 @@ impl ElementwiseKey {
         let bits = |p: [f32; 4]| p.map(f32::to_bits);
         let baked_defaults = !act.param_names().is_empty()
             && bits(act.params()) == bits(Activation::ALL[activation].params());
-        ElementwiseKey { activation, direction, storage, baked_defaults }
+        ElementwiseKey { activation, direction, storage, baked_defaults, access: Access::default() }
     }
 
     fn label(&self) -> String {
         format!(
-            "{}_{}_{}{}",
+            "{}_{}_{}{}{}",
             Activation::ALL[self.activation].name(),
             self.direction.entry_point(),
             self.storage.name(),
-            if self.baked_defaults { "_defaults" } else { "" }
+            if self.baked_defaults { "_defaults" } else { "" },
+            self.access.suffix()
         )
     }
 }
@@ -215,7 +283,7 @@ pub(crate) enum Key {
     /// A non-elementwise kernel.
     Special(Special),
     /// Conversion between two storage types (`from`, `to`).
-    Cast(DType, DType),
+    Cast(DType, DType, Access),
 }
 
 /// Pipelines compiled on first use and kept for the life of the `GpuActivations`.
@@ -238,13 +306,15 @@ impl PipelineCache {
                 } else {
                     &[]
                 };
-                let source = elementwise_source(act, k.storage);
-                compile(device, &k.label(), source, k.direction.entry_point(), constants)?
+                let source = elementwise_source(act, k.storage, k.access.aliased);
+                let entry = k.access.entry_point(k.direction.entry_point());
+                compile(device, &k.label(), source, &entry, constants)?
             }
             Key::Special(k) => compile(device, k.entry_point(), k.source(), k.entry_point(), &[])?,
-            Key::Cast(from, to) => {
-                let label = format!("cast_{}_to_{}", from.name(), to.name());
-                compile(device, &label, cast_source(from, to), "convert", &[])?
+            Key::Cast(from, to, access) => {
+                let label = format!("cast_{}_to_{}{}", from.name(), to.name(), access.suffix());
+                let source = cast_source(from, to, access.aliased);
+                compile(device, &label, source, &access.entry_point("convert"), &[])?
             }
         });
         let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
@@ -288,11 +358,11 @@ mod tests {
     #[test]
     fn f32_modules_are_untouched_by_the_16_bit_storage() {
         for &act in Activation::ALL {
-            let f32s = elementwise_source(act, DType::F32);
+            let f32s = elementwise_source(act, DType::F32, false);
             assert_eq!(f32s, shader_source(act));
             assert!(f32s.contains("array<f32_mem>") && !f32s.contains("f16_narrow4"));
             for dtype in [DType::F16, DType::Bf16] {
-                let halves = elementwise_source(act, dtype);
+                let halves = elementwise_source(act, dtype, false);
                 let name = dtype.name();
                 assert!(halves.contains(&format!("xs: array<{name}_mem>")));
                 assert!(halves.contains(&format!("ys[i] = {name}_from_word(w);")));

@@ -61,6 +61,15 @@ impl GpuActivations {
     /// Copies `data` into `buf`: small data through the queue's own staging (ordered before the
     /// next submission, no wait), larger data in pieces through the reused staging buffer.
     fn write_into(&self, buf: &GpuBuffer, bytes: &[u8]) -> Result<(), Error> {
+        let exact_units = buf.offset % 4 == 0 && bytes.len() % 4 == 0;
+        if buf.wrapped && !(exact_units && usage(buf).contains(wgpu::BufferUsages::COPY_DST)) {
+            // Copies move whole 4-byte units, and need COPY_DST: a view that starts or ends
+            // inside a unit, or lacks the usage, is written through a tensor of the crate's
+            // own and the copy kernel, which keeps the rest of its edge units as they are.
+            let own = self.create_output(buf.dtype(), buf.len())?;
+            self.write_into(&own, bytes)?;
+            return self.copy_tensor(&own, buf);
+        }
         if bytes.len() as u64 <= STAGING_BYTES {
             // Writes move whole 4-byte units: an odd number of 16-bit elements ends in a unit
             // completed with zeros, its padding half belonging to the tensor's own allocation.
@@ -77,7 +86,8 @@ impl GpuActivations {
         }
         let mut staging = self.staging_up.lock().unwrap_or_else(|p| p.into_inner());
         for (k, piece) in bytes.chunks(STAGING_BYTES as usize).enumerate() {
-            let size = buf.layout().staging_copy_bytes(piece.len());
+            // Whole 4-byte units: an odd number of 16-bit elements ends in the tensor's padding.
+            let size = (piece.len() as u64).next_multiple_of(4);
             let stage = self.staging(
                 &mut staging,
                 size,
@@ -163,9 +173,17 @@ impl GpuActivations {
         if buf.is_empty() {
             return self.sync();
         }
+        if buf.wrapped && !usage(buf).contains(wgpu::BufferUsages::COPY_SRC) {
+            // A view of a buffer that cannot be copied from: through a copy of the crate's own.
+            let own = self.create_output(buf.dtype(), buf.len())?;
+            self.copy_tensor(buf, &own)?;
+            return self.read_into(&own, bytes);
+        }
+        // Copies move whole 4-byte units: a 16-bit view may start in the middle of one.
+        let lead = buf.offset % 4;
         let mut staging = self.staging_down.lock().unwrap_or_else(|p| p.into_inner());
         for (k, piece) in bytes.chunks_mut(STAGING_BYTES as usize).enumerate() {
-            let size = buf.layout().staging_copy_bytes(piece.len());
+            let size = (lead + piece.len() as u64).next_multiple_of(4);
             let stage = self.staging(
                 &mut staging,
                 size,
@@ -174,7 +192,7 @@ impl GpuActivations {
             let mut enc = self.device.create_command_encoder(&Default::default());
             enc.copy_buffer_to_buffer(
                 &buf.buffer,
-                buf.offset + k as u64 * STAGING_BYTES,
+                buf.offset - lead + k as u64 * STAGING_BYTES,
                 &stage,
                 0,
                 size,
@@ -186,7 +204,7 @@ impl GpuActivations {
                     .slice(..size)
                     .get_mapped_range()
                     .map_err(|e| Error::Readback(e.to_string()))?;
-                piece.copy_from_slice(&view[..piece.len()]);
+                piece.copy_from_slice(&view[lead as usize..lead as usize + piece.len()]);
             }
             stage.unmap();
         }
@@ -229,4 +247,9 @@ impl GpuActivations {
             .ok_or_else(|| Error::Readback("map callback dropped".into()))?
             .map_err(|e| Error::Readback(e.to_string()))
     }
+}
+
+/// The usages of the buffer holding `buf`.
+fn usage(buf: &GpuBuffer) -> wgpu::BufferUsages {
+    buf.buffer.usage()
 }

@@ -11,7 +11,7 @@ use std::sync::Mutex;
 use wgpu::util::DeviceExt;
 
 /// Bytes of the kernels' parameter block, and the least a slot holds.
-pub(crate) const BLOCK: u64 = 32;
+pub(crate) const BLOCK: u64 = 64;
 const SLOT_MIN: u64 = BLOCK;
 
 /// Slots in the ring, and in each block of a batch's arena.

@@ -1,0 +1,20 @@
+// The uniform block of the elementwise and cast kernels (mirrored by `Params` in
+// src/elementwise/dispatch.rs).
+//
+// A dispatch covers either whole words of every tensor (the word entry points: n words, and
+// start.x, start.y, start.z the first word of x, y and grad_out in their bindings) or a range
+// of elements (the `_el` entry points, for the heads and tails of views that do not cover whole
+// words: n 4-byte units of y, count elements, start.x/y/z the first element of the range in
+// each binding). Bindings begin at offsets the device can bind, at or before the tensor.
+
+struct Params {
+    n: u32,
+    row: u32,   // workgroups per row of the grid (past 65,535 workgroups it spills into y)
+    zero: u32,  // always 0, read at run time: see opaque() in numerics.wgsl
+    count: u32, // elements in the range (element entry points)
+    start: vec4<u32>,
+    shape: vec4<u32>, // channels, spatial, first element (bias entry points)
+    p: vec4<f32>, // the activation's parameters
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
