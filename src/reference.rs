@@ -177,6 +177,34 @@ pub fn prelu_weight_grad_magnitude(
     m
 }
 
+/// The input an activation sees after a per-channel bias: `x[i] + bias[c]` rounded once to
+/// f32 (as two separate operations would round it), for `x` laid out (N, C, S) row-major,
+/// c = (i / spatial) % channels.
+pub fn bias_input(x: &[f32], bias: &[f32], channels: usize, spatial: usize) -> Vec<f32> {
+    x.iter().enumerate().map(|(i, &x)| x + bias[(i / spatial) % channels]).collect()
+}
+
+/// The bias gradient of `act` after a per-channel bias, in float64: for each channel, the sum
+/// of `grad_out · f′(x + bias[c])` over its elements (the sum `x + bias[c]` rounded to f32, as
+/// [`bias_input`]), and the sum of those terms' magnitudes (the scale of a sum's rounding).
+pub fn bias_grad(
+    act: Activation,
+    x: &[f32],
+    bias: &[f32],
+    grad_out: &[f32],
+    channels: usize,
+    spatial: usize,
+) -> (Vec<f64>, Vec<f64>) {
+    let (mut sum, mut magnitude) = (vec![0.0; channels], vec![0.0; channels]);
+    for (i, (&xb, &g)) in bias_input(x, bias, channels, spatial).iter().zip(grad_out).enumerate() {
+        let term = backward_f64(act, xb as f64, g as f64);
+        let c = (i / spatial) % channels;
+        sum[c] += term;
+        magnitude[c] += term.abs();
+    }
+    (sum, magnitude)
+}
+
 /// For each row: the maximum, how many elements equal it, and Σ e^(x − max) over the others.
 fn row_stats(row: &[f32]) -> (f64, f64, f64) {
     let m = row.iter().fold(f64::NEG_INFINITY, |m, &x| m.max(x as f64));

@@ -2,6 +2,7 @@
 
 use crate::error::Error;
 use crate::runtime::buffer::GpuBuffer;
+use crate::runtime::dtype::DType;
 use crate::runtime::gpu::GpuActivations;
 use crate::table::activation::Activation;
 use crate::{reference, ulp};
@@ -55,8 +56,20 @@ pub(crate) fn check(
     let xs = gpu.download(x)?;
     let ys = gpu.download(y)?;
     let gs = g.map(|g| gpu.download(g)).transpose()?;
+    check_values(act, y.dtype(), &xs, gs.as_deref(), &ys)
+}
+
+/// [`check`] on values read back already: `ys` (stored as `dtype`) computed from `xs`, and `gs`
+/// for a backward pass.
+pub(crate) fn check_values(
+    act: Activation,
+    dtype: DType,
+    xs: &[f32],
+    gs: Option<&[f32]>,
+    ys: &[f32],
+) -> Result<(), Error> {
     let bounds = act.bounds();
-    let want: Vec<f64> = match &gs {
+    let want: Vec<f64> = match gs {
         None => xs.iter().map(|&x| reference::forward_f64(act, x as f64)).collect(),
         Some(gs) => xs
             .iter()
@@ -67,14 +80,13 @@ pub(crate) fn check(
     let compared = Compared {
         activation: act.name(),
         direction: if gs.is_some() { "backward" } else { "forward" },
-        inputs: Some(&xs),
-        grads: gs.as_deref(),
-        got: &ys,
+        inputs: Some(xs),
+        grads: gs,
+        got: ys,
         want: &want,
     };
-    let dtype = y.dtype();
     let measure = |i: usize| ulp::error_in(dtype, ys[i], want[i]);
-    let mut result = match &gs {
+    let mut result = match gs {
         None => compared.first_failure(
             bounds.forward_ulp_in(dtype),
             |i| bounds.forward_ok_in(dtype, ys[i], want[i]),

@@ -48,6 +48,8 @@ pub(crate) enum Operands<'a> {
     InPlace { x: &'a GpuBuffer },
     /// y = x converted to y's storage type (the activation is ignored).
     Cast { x: &'a GpuBuffer, y: &'a GpuBuffer },
+    /// y = f(x + bias[c]), c = (i / spatial) % channels (f32 tensors of the crate's own).
+    Bias { x: &'a GpuBuffer, bias: &'a GpuBuffer, y: &'a GpuBuffer, channels: u32, spatial: u32 },
 }
 
 impl<'a> Operands<'a> {
@@ -66,7 +68,7 @@ impl<'a> Operands<'a> {
     /// The tensors and their binding numbers in kernel.wgsl (xs = 1, ys = 2, gs = 3).
     fn buffers(&self) -> [Option<(u32, &'a GpuBuffer)>; 3] {
         match *self {
-            Operands::Forward { x, y } | Operands::Cast { x, y } => {
+            Operands::Forward { x, y } | Operands::Cast { x, y } | Operands::Bias { x, y, .. } => {
                 [Some((1, x)), Some((2, y)), None]
             }
             Operands::Backward { x, g, y } => [Some((1, x)), Some((2, y)), Some((3, g))],
@@ -79,6 +81,7 @@ impl<'a> Operands<'a> {
             Operands::Forward { .. } | Operands::Cast { .. } => Direction::Forward,
             Operands::Backward { .. } => Direction::Backward,
             Operands::InPlace { .. } => Direction::InPlace,
+            Operands::Bias { .. } => Direction::BiasForward,
         }
     }
 
@@ -87,6 +90,7 @@ impl<'a> Operands<'a> {
             Operands::Forward { x, .. }
             | Operands::Backward { x, .. }
             | Operands::Cast { x, .. }
+            | Operands::Bias { x, .. }
             | Operands::InPlace { x } => x,
         }
     }
@@ -175,13 +179,19 @@ impl GpuActivations {
                 grid(piece.n, max_dim)
             };
             let [sx, sy, sz] = piece.start;
+            let shape = match ops {
+                Operands::Bias { channels, spatial, .. } => {
+                    [channels, spatial, piece.first as u32, 0]
+                }
+                _ => [0; 4],
+            };
             let params = Params {
                 n: piece.n as u32,
                 row: gx,
                 zero: 0,
                 count: piece.count as u32,
                 start: [sx, sy, sz, 0],
-                shape: [0; 4],
+                shape,
                 p: act.params(),
             };
             let slot = slots.slot(&self.device, &self.queue, bytemuck::bytes_of(&params));
@@ -197,6 +207,9 @@ impl GpuActivations {
                     }),
                 }
             }));
+            if let Operands::Bias { bias, .. } = ops {
+                entries.push(wgpu::BindGroupEntry { binding: 4, resource: bias.binding() });
+            }
             let bind_group = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
                 label: Some(act.name()),
                 layout: &pipe.layout,

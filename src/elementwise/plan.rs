@@ -24,6 +24,8 @@ pub(crate) struct Piece<'a> {
     pub n: u64,
     /// Elements of the range (element pieces).
     pub count: u64,
+    /// The tensors' element where the piece starts.
+    pub first: u64,
     /// Where each tensor's part starts in its binding (words, or elements), indexed by its
     /// word binding number − 1.
     pub start: [u32; 3],
@@ -90,11 +92,12 @@ fn words<'a>(
     let mut done = 0;
     while done < count {
         let k = chunk.min(count - done);
+        let first = from + done * WORD;
         let mut piece =
-            Piece { elements: false, n: k, count: 0, start: [0; 3], bindings: Vec::new() };
+            Piece { elements: false, n: k, count: 0, first, start: [0; 3], bindings: Vec::new() };
         for &(slot, t) in operands {
             let wb = t.layout().word_bytes();
-            let at = t.offset + (from + done * WORD) * t.dtype().size_in_bytes();
+            let at = t.offset + first * t.dtype().size_in_bytes();
             let base = floor_to(at, limits.align);
             let start = (at - base) / wb;
             piece.start[slot as usize - 1] = start as u32;
@@ -123,8 +126,14 @@ fn elements<'a>(
     let mut at_element = from;
     while at_element < to {
         let k = chunk.min(to - at_element);
-        let mut piece =
-            Piece { elements: true, n: 0, count: k, start: [0; 3], bindings: Vec::new() };
+        let mut piece = Piece {
+            elements: true,
+            n: 0,
+            count: k,
+            first: at_element,
+            start: [0; 3],
+            bindings: Vec::new(),
+        };
         for &(slot, t) in operands {
             let size = t.dtype().size_in_bytes();
             let at = t.offset + at_element * size;

@@ -38,10 +38,22 @@ impl GpuActivations {
         k: Special,
         params: &P,
         buffers: &[(u32, wgpu::BindingResource<'_>)],
+        grid: (u32, u32),
+    ) -> Result<(), Error> {
+        self.run_kernel(Key::Special(k), k.entry_point(), params, buffers, grid)
+    }
+
+    /// Queues the pipeline `key` (labelled `label`) as [`run_special`](Self::run_special) does.
+    pub(crate) fn run_kernel<P: bytemuck::Pod>(
+        &self,
+        key: Key,
+        label: &str,
+        params: &P,
+        buffers: &[(u32, wgpu::BindingResource<'_>)],
         (gx, gy): (u32, u32),
     ) -> Result<(), Error> {
         let _serial = self.serialize();
-        let pipe = self.pipelines.get(&self.device, Key::Special(k))?;
+        let pipe = self.pipelines.get(&self.device, key)?;
         self.scoped(|| {
             // The ring's lock is held until the submission that reads the slot is queued.
             let mut ring = self.ring.lock().unwrap_or_else(|p| p.into_inner());
@@ -53,7 +65,7 @@ impl GpuActivations {
                 resource: r.clone(),
             }));
             let bind_group = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
-                label: Some(k.entry_point()),
+                label: Some(label),
                 layout: &pipe.layout,
                 entries: &entries,
             });

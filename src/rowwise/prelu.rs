@@ -200,8 +200,10 @@ impl GpuActivations {
         let grad_out = &self.owned(grad_out)?;
         let grad_x = self.create_output(x.dtype(), x.len())?;
         let grad_w = self.create_output(weight.dtype(), shape.wlen)?;
-        // With no elements the weight gradient is a sum over nothing: wgpu zero-fills new buffers.
-        if !x.is_empty() {
+        if x.is_empty() {
+            // A sum over nothing (a pooled buffer may hold old values).
+            self.write(&grad_w, &vec![0.0; shape.wlen])?;
+        } else {
             let (gx, gy) = self.elementwise_grid(x.len());
             let params = shape.params(gx * PRELU_WG, 0, 0);
             let bufs = [
@@ -213,8 +215,7 @@ impl GpuActivations {
             self.run_special(Special::PreluBackward, &params, &bufs, (gx, gy))?;
 
             let per_channel = shape.n / if shape.wlen == 1 { 1 } else { shape.channels };
-            let blocks = per_channel.div_ceil(PER_BLOCK_TARGET).clamp(1, MAX_BLOCKS);
-            let per_block = per_channel.div_ceil(blocks);
+            let (blocks, per_block) = blocks(per_channel);
             let partial = self.create_storage(DType::F32, blocks * shape.wlen)?;
             let params = shape.params(0, blocks as u32, per_block as u32);
             let bufs =
@@ -225,9 +226,7 @@ impl GpuActivations {
                 &bufs,
                 (blocks as u32, shape.wlen as u32),
             )?;
-            let bufs = [(1, partial.as_entire_binding()), (3, grad_w.binding())];
-            let groups = (shape.wlen as u32).div_ceil(PRELU_FINAL_WG);
-            self.run_special(Special::PreluWeightFinal, &params, &bufs, (groups, 1))?;
+            self.sum_partials(&partial, blocks, &grad_w)?;
         }
         if self.verify() {
             let (xs, gs, ws) =
@@ -239,11 +238,35 @@ impl GpuActivations {
         Ok((grad_x, grad_w))
     }
 
+    /// `out[c]` = the sum of the `blocks` partial sums `partial[c · blocks ..][.. blocks]`, for
+    /// each of `out`'s entries (the last pass of PReLU's weight gradient and of the bias
+    /// gradient).
+    pub(crate) fn sum_partials(
+        &self,
+        partial: &wgpu::Buffer,
+        blocks: usize,
+        out: &GpuBuffer,
+    ) -> Result<(), Error> {
+        let params =
+            Shape { n: 0, channels: 0, spatial: 0, wlen: out.len() }.params(0, blocks as u32, 0);
+        let bufs = [(1, partial.as_entire_binding()), (3, out.binding())];
+        let groups = (out.len() as u32).div_ceil(PRELU_FINAL_WG);
+        self.run_special(Special::PreluWeightFinal, &params, &bufs, (groups, 1))
+    }
+
     /// The grid for one invocation per element.
     fn elementwise_grid(&self, n: usize) -> (u32, u32) {
         let groups = (n as u64).div_ceil(PRELU_WG as u64);
         grid_groups(groups, self.limits.max_compute_workgroups_per_dimension)
     }
+}
+
+/// Blocks per channel and elements per block for a sum over `per_channel` elements of each
+/// channel: one workgroup per block, each summing about [`PER_BLOCK_TARGET`] elements, at most
+/// [`MAX_BLOCKS`] partial sums per channel.
+pub(crate) fn blocks(per_channel: usize) -> (usize, usize) {
+    let blocks = per_channel.div_ceil(PER_BLOCK_TARGET).clamp(1, MAX_BLOCKS);
+    (blocks, per_channel.div_ceil(blocks))
 }
 
 /// Every element correctly rounded (PReLU is one multiply).

@@ -19,6 +19,10 @@ pub(crate) enum Direction {
     Backward,
     /// Forward, overwriting the input.
     InPlace,
+    /// Forward of x + bias[channel] (f32 storage).
+    BiasForward,
+    /// Backward of x + bias[channel], with the bias gradient's partial sums (f32 storage).
+    BiasBackward,
 }
 
 impl Direction {
@@ -30,6 +34,8 @@ impl Direction {
             Direction::Forward => "forward",
             Direction::Backward => "backward",
             Direction::InPlace => "forward_inplace",
+            Direction::BiasForward => "bias_forward",
+            Direction::BiasBackward => "bias_backward",
         }
     }
 }
@@ -37,7 +43,7 @@ impl Direction {
 /// The full WGSL module for one activation on f32 tensors: shared numerics, the activation's
 /// snippet, the f32 storage format's `load`/`store` functions, the kernel.
 pub fn shader_source(act: Activation) -> String {
-    elementwise_source(act, DType::F32, false)
+    elementwise_source(act, DType::F32, false, false)
 }
 
 /// The storage pieces and bindings through which a kernel reads `x` (and the gradient, of
@@ -118,16 +124,19 @@ fn cast_source(from: DType, to: DType, aliased: bool) -> String {
     format!("const WG: u32 = {wg}u;\nconst PER: u32 = {per}u;\n{storage}\n{CAST}")
 }
 
-/// The elementwise module for `act` on tensors of `storage`.
-fn elementwise_source(act: Activation, storage: DType, aliased: bool) -> String {
+/// The elementwise module for `act` on tensors of `storage` (with the bias kernels when
+/// `bias`).
+fn elementwise_source(act: Activation, storage: DType, aliased: bool, bias: bool) -> String {
+    const BIAS: &str = include_str!("../../shaders/bias.wgsl");
     let (wg, per) = tile();
     format!(
         "const WG: u32 = {wg}u;\nconst PER: u32 = {per}u;\n{NUMERICS}\n// ---- {}\n{}\n\
-         // ---- storage: {}\n{}\n{KERNEL}",
+         // ---- storage: {}\n{}\n{KERNEL}\n{}",
         act.name(),
         act.spec().wgsl,
         storage.name(),
-        storage_source(storage, storage, aliased)
+        storage_source(storage, storage, aliased),
+        if bias { BIAS } else { "" }
     )
 }
 
@@ -306,7 +315,8 @@ impl PipelineCache {
                 } else {
                     &[]
                 };
-                let source = elementwise_source(act, k.storage, k.access.aliased);
+                let bias = matches!(k.direction, Direction::BiasForward | Direction::BiasBackward);
+                let source = elementwise_source(act, k.storage, k.access.aliased, bias);
                 let entry = k.access.entry_point(k.direction.entry_point());
                 compile(device, &k.label(), source, &entry, constants)?
             }
@@ -358,11 +368,11 @@ mod tests {
     #[test]
     fn f32_modules_are_untouched_by_the_16_bit_storage() {
         for &act in Activation::ALL {
-            let f32s = elementwise_source(act, DType::F32, false);
+            let f32s = elementwise_source(act, DType::F32, false, false);
             assert_eq!(f32s, shader_source(act));
             assert!(f32s.contains("array<f32_mem>") && !f32s.contains("f16_narrow4"));
             for dtype in [DType::F16, DType::Bf16] {
-                let halves = elementwise_source(act, dtype, false);
+                let halves = elementwise_source(act, dtype, false, false);
                 let name = dtype.name();
                 assert!(halves.contains(&format!("xs: array<{name}_mem>")));
                 assert!(halves.contains(&format!("ys[i] = {name}_from_word(w);")));

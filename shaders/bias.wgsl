@@ -1,0 +1,91 @@
+// Bias + activation, fused: y = f(x + bias[c]) and its backward, for x laid out (N, C, S)
+// row-major, element e in channel c = (e / S) % C (params.shape = C, S, then the forward's
+// first element or the backward's blocks and block length). Appended by the host to the
+// elementwise module of an activation on f32 storage (16-bit tensors go through f32).
+//
+// The sum x + bias[c] is rounded once in f32, as two separate operations would round it, and
+// passes through the barrier (opaque() in numerics.wgsl) so that no rewrite merges it with
+// the activation's arithmetic.
+
+@group(0) @binding(4) var<storage, read> bias: array<f32>;
+@group(0) @binding(8) var<storage, read_write> partials: array<f32>;
+
+fn biased4(x: vec4<f32>, b: vec4<f32>) -> vec4<f32> {
+    let s = x + b;
+    return vec4<f32>(opaque(s.x), opaque(s.y), opaque(s.z), opaque(s.w));
+}
+
+// The biases of the 8 elements from e0: one load when they share a channel (S >= 8, most of
+// the time), one per element otherwise.
+fn bias_word(e0: u32) -> Word {
+    let channels = params.shape.x;
+    let spatial = params.shape.y;
+    var c = (e0 / spatial) % channels;
+    var r = e0 % spatial;
+    if (r + 7u < spatial) {
+        let b = vec4<f32>(bias[c]);
+        return Word(b, b);
+    }
+    var v: array<f32, 8>;
+    for (var k = 0u; k < 8u; k++) {
+        v[k] = bias[c];
+        r += 1u;
+        if (r == spatial) {
+            r = 0u;
+            c += 1u;
+            if (c == channels) {
+                c = 0u;
+            }
+        }
+    }
+    return Word(vec4<f32>(v[0], v[1], v[2], v[3]), vec4<f32>(v[4], v[5], v[6], v[7]));
+}
+
+@compute @workgroup_size(WG)
+fn bias_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) l: u32) {
+    let base = first_index(wid, l);
+    for (var k = 0u; k < PER; k++) {
+        let i = base + k * WG;
+        if (i < params.n) {
+            let x = load_x(params.start.x + i);
+            let b = bias_word(params.shape.z + 8u * i);
+            store_y(params.start.y + i, fwd_word(Word(biased4(x.lo, b.lo), biased4(x.hi, b.hi))));
+        }
+    }
+}
+
+var<workgroup> block_sum: array<f32, WG>;
+
+// Workgroup (b, c): block b of channel c's elements (params.shape.w of them), each element's
+// gradient grad_out * f'(x + bias[c]) written to y and summed; partials receives blocks * C
+// sums (params.shape.z blocks per channel), which the host adds up per channel.
+@compute @workgroup_size(WG)
+fn bias_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) l: u32) {
+    let b = wid.x;
+    let c = wid.y;
+    let channels = params.shape.x;
+    let spatial = params.shape.y;
+    let per_channel = params.count / channels;
+    let start = b * params.shape.w;
+    let end = min(start + params.shape.w, per_channel);
+    let bc = bias[c];
+    var acc = 0.0;
+    for (var j = start + l; j < end; j += WG) {
+        // j-th element of channel c: batch j / S, position j % S
+        let e = ((j / spatial) * channels + c) * spatial + j % spatial;
+        let d = bwd1(opaque(el_x(e) + bc), el_g(e));
+        ye[e] = bitcast<u32>(d);
+        acc += d;
+    }
+    block_sum[l] = acc;
+    workgroupBarrier();
+    for (var s = WG / 2u; s > 0u; s >>= 1u) {
+        if (l < s) {
+            block_sum[l] += block_sum[l + s];
+        }
+        workgroupBarrier();
+    }
+    if (l == 0u) {
+        partials[c * params.shape.z + b] = block_sum[0];
+    }
+}

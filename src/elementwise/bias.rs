@@ -1,0 +1,223 @@
+//! Bias + activation, fused: `f(x + bias[c])` in one pass, and its backward with the bias
+//! gradient reduced on the GPU in the same pass over the data.
+
+use crate::elementwise::dispatch::{Operands, Params};
+use crate::error::Error;
+use crate::runtime::buffer::GpuBuffer;
+use crate::runtime::dtype::DType;
+use crate::runtime::gpu::GpuActivations;
+use crate::runtime::pipeline::{Direction, ElementwiseKey, Key};
+use crate::table::activation::Activation;
+use crate::verify::{Compared, check_values};
+use crate::{reference, ulp};
+
+impl GpuActivations {
+    /// The checks of a bias operation: valid parameters, tensors of this instance, `bias` of
+    /// `x`'s storage type with `channels` entries, and `x` of a whole number of
+    /// (`channels`, `spatial`) blocks.
+    fn check_bias(
+        &self,
+        act: Activation,
+        x: &GpuBuffer,
+        bias: &GpuBuffer,
+        channels: usize,
+        spatial: usize,
+    ) -> Result<(), Error> {
+        self.check_operation(act, x, None)?;
+        self.check_owner(bias, "bias")?;
+        if bias.dtype() != x.dtype() {
+            return Err(Error::DTypeMismatch {
+                what: "bias",
+                got: bias.dtype(),
+                expected: x.dtype(),
+            });
+        }
+        if channels == 0 || spatial == 0 {
+            return Err(Error::Shape(format!(
+                "a bias needs channels > 0 and spatial > 0 (got {channels} and {spatial})"
+            )));
+        }
+        if bias.len() != channels {
+            return Err(Error::LengthMismatch {
+                what: "bias",
+                got: bias.len(),
+                expected: channels,
+            });
+        }
+        let block = channels
+            .checked_mul(spatial)
+            .ok_or_else(|| Error::Shape("channels × spatial overflows".into()))?;
+        if x.len() % block != 0 {
+            return Err(Error::Shape(format!(
+                "an input of {} elements is not (N, {channels}, {spatial}): channels × spatial = \
+                 {block} does not divide it",
+                x.len()
+            )));
+        }
+        if channels as u64 > self.limits.max_compute_workgroups_per_dimension as u64 {
+            return Err(Error::Shape(format!(
+                "{channels} channels exceed the device's {} workgroups per dimension",
+                self.limits.max_compute_workgroups_per_dimension
+            )));
+        }
+        if x.len() > u32::MAX as usize {
+            return Err(Error::Shape("a bias operation's input exceeds 2^32 elements".into()));
+        }
+        self.check_bindable(x)
+    }
+
+    /// `f(x + bias[c])` for `x` laid out (N, `channels`, `spatial`) row-major (as
+    /// [`prelu_with_spatial`](Self::prelu_with_spatial)): element i is in channel
+    /// c = (i / spatial) % channels, so a dense layer's (batch, features) output has
+    /// `spatial = 1` and a convolution's (N, C, H, W) output `spatial = H·W`. One pass: the
+    /// sum is rounded once in f32 (as two separate operations would round it) and the
+    /// activation applied to it, within the activation's bounds of `f(fl(x + bias))`. 16-bit
+    /// tensors run through f32 (widened on the device, the result rounded once). `bias` has
+    /// `channels` entries of `x`'s storage type; a view of an application's buffer is read
+    /// through a copy of the crate's own. Queued; returns at once.
+    ///
+    /// ```
+    /// use gpu_activations::Activation;
+    /// # let gpu = gpu_activations::GpuActivations::new()?;
+    /// let x = gpu.upload(&[-1.0, 0.5, -3.0, 1.0])?; // (N = 2, C = 2)
+    /// let b = gpu.upload(&[2.0, -1.0])?;
+    /// let y = gpu.bias_forward(Activation::Relu, &x, &b, 2, 1)?;
+    /// assert_eq!(gpu.download(&y)?, vec![1.0, 0.0, 0.0, 0.0]);
+    /// # Ok::<(), gpu_activations::Error>(())
+    /// ```
+    pub fn bias_forward(
+        &self,
+        act: Activation,
+        x: &GpuBuffer,
+        bias: &GpuBuffer,
+        channels: usize,
+        spatial: usize,
+    ) -> Result<GpuBuffer, Error> {
+        self.check_bias(act, x, bias, channels, spatial)?;
+        if x.dtype() != DType::F32 {
+            let (xf, bf) = (self.cast(x, DType::F32)?, self.cast(bias, DType::F32)?);
+            let y = self.bias_forward(act, &xf, &bf, channels, spatial)?;
+            return self.cast(&y, x.dtype());
+        }
+        let (x, bias) = (&self.owned(x)?, &self.owned(bias)?);
+        let y = self.create_output(DType::F32, x.len())?;
+        let (channels, spatial) = (channels as u32, spatial as u32);
+        self.dispatch(act, Operands::Bias { x, bias, y: &y, channels, spatial })?;
+        if self.verify() {
+            let xb = self.biased_input(x, bias, channels, spatial)?;
+            check_values(act, DType::F32, &xb, None, &self.download(&y)?)?;
+        }
+        Ok(y)
+    }
+
+    /// Backward pass of [`bias_forward`](Self::bias_forward): `(grad_x, grad_bias)` with
+    /// `grad_x = grad_out · f′(x + bias[c])` (the sum recomputed, nothing saved by the forward
+    /// pass) and `grad_bias[c]` the sum of `grad_x` over channel c. One pass over the data:
+    /// each workgroup writes its block's `grad_x` and sums it; the blocks' sums are added per
+    /// channel (the sum within 2⁻¹⁸ of the sum of its terms' magnitudes, as PReLU's weight
+    /// gradient). `grad_out` has the length and storage type of `x`.
+    ///
+    /// ```
+    /// use gpu_activations::Activation;
+    /// # let gpu = gpu_activations::GpuActivations::new()?;
+    /// let x = gpu.upload(&[-1.0, 0.5, -3.0, 1.0])?; // (N = 2, C = 2)
+    /// let b = gpu.upload(&[2.0, -1.0])?;
+    /// let dy = gpu.upload(&[1.0, 2.0, 3.0, 4.0])?;
+    /// let (dx, db) = gpu.bias_backward(Activation::Relu, &x, &b, &dy, 2, 1)?;
+    /// assert_eq!(gpu.download(&dx)?, vec![1.0, 0.0, 0.0, 0.0]); // x + b = [1, -0.5, -1, 0]
+    /// assert_eq!(gpu.download(&db)?, vec![1.0, 0.0]);
+    /// # Ok::<(), gpu_activations::Error>(())
+    /// ```
+    pub fn bias_backward(
+        &self,
+        act: Activation,
+        x: &GpuBuffer,
+        bias: &GpuBuffer,
+        grad_out: &GpuBuffer,
+        channels: usize,
+        spatial: usize,
+    ) -> Result<(GpuBuffer, GpuBuffer), Error> {
+        self.check_bias(act, x, bias, channels, spatial)?;
+        self.check_same_tensor(x, grad_out, "grad_out")?;
+        if x.dtype() != DType::F32 {
+            let (xf, bf) = (self.cast(x, DType::F32)?, self.cast(bias, DType::F32)?);
+            let gf = self.cast(grad_out, DType::F32)?;
+            let (dx, db) = self.bias_backward(act, &xf, &bf, &gf, channels, spatial)?;
+            return Ok((self.cast(&dx, x.dtype())?, self.cast(&db, x.dtype())?));
+        }
+        let (x, bias, grad_out) = (&self.owned(x)?, &self.owned(bias)?, &self.owned(grad_out)?);
+        let grad_x = self.create_output(DType::F32, x.len())?;
+        let grad_bias = self.create_output(DType::F32, channels)?;
+        if x.is_empty() {
+            // A sum over nothing (a pooled buffer may hold old values).
+            self.write(&grad_bias, &vec![0.0; channels])?;
+        } else {
+            let (blocks, per_block) = crate::rowwise::prelu::blocks(x.len() / channels);
+            let partial = self.create_storage(DType::F32, blocks * channels)?;
+            let key = ElementwiseKey::new(act, Direction::BiasBackward, DType::F32);
+            let params = Params {
+                n: 0,
+                row: 0,
+                zero: 0,
+                count: x.len() as u32,
+                start: [0; 4],
+                shape: [channels as u32, spatial as u32, blocks as u32, per_block as u32],
+                p: act.params(),
+            };
+            let buffers = [
+                (4, bias.binding()),
+                (5, x.binding()),
+                (6, grad_x.binding()),
+                (7, grad_out.binding()),
+                (8, partial.as_entire_binding()),
+            ];
+            let grid = (blocks as u32, channels as u32);
+            self.run_kernel(Key::Elementwise(key), act.name(), &params, &buffers, grid)?;
+            self.sum_partials(&partial, blocks, &grad_bias)?;
+        }
+        if self.verify() {
+            let (c, s) = (channels as u32, spatial as u32);
+            let xb = self.biased_input(x, bias, c, s)?;
+            let gs = self.download(grad_out)?;
+            check_values(act, DType::F32, &xb, Some(&gs), &self.download(&grad_x)?)?;
+            let (xs, bs) = (self.download(x)?, self.download(bias)?);
+            let (want, magnitude) = reference::bias_grad(act, &xs, &bs, &gs, channels, spatial);
+            let got = self.download(&grad_bias)?;
+            let compared = Compared {
+                activation: act.name(),
+                direction: "bias gradient",
+                inputs: None,
+                grads: None,
+                got: &got,
+                want: &want,
+            };
+            compared.first_failure(
+                0.0,
+                |c| bias_grad_ok(got[c], want[c], magnitude[c]),
+                |c| ulp::error(got[c], want[c]),
+            )?;
+        }
+        Ok((grad_x, grad_bias))
+    }
+
+    /// `x + bias[c]` rounded to f32, read back (verification).
+    fn biased_input(
+        &self,
+        x: &GpuBuffer,
+        bias: &GpuBuffer,
+        channels: u32,
+        spatial: u32,
+    ) -> Result<Vec<f32>, Error> {
+        let (xs, bs) = (self.download(x)?, self.download(bias)?);
+        Ok(reference::bias_input(&xs, &bs, channels as usize, spatial as usize))
+    }
+}
+
+/// A bias gradient `got` agrees with the float64 sum `want` of terms whose magnitudes sum to
+/// `magnitude`: equal (±∞ included), within 2⁻¹⁸ of that (the rounding a tree of f32
+/// additions can accumulate), or both NaN.
+pub(crate) fn bias_grad_ok(got: f32, want: f64, magnitude: f64) -> bool {
+    got as f64 == want
+        || (got as f64 - want).abs() <= magnitude * 2f64.powi(-18)
+        || (got.is_nan() && want.is_nan())
+}
