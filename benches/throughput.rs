@@ -3,7 +3,9 @@
 //! measured in the same run; then small-op batching, start-up costs and a host round trip.
 //!
 //! Times are GPU timestamps where the adapter has them (else wall time from submit to
-//! completion), the median of repeated runs after a warm-up. `--quick` measures fewer sizes.
+//! completion), the median of repeated runs after a warm-up. `--quick` measures fewer sizes;
+//! `--pipelines-only` just the section on working inside other pipelines (bias, wrapped
+//! buffers, kept results).
 
 use std::time::Instant;
 
@@ -174,6 +176,11 @@ fn main() {
     let largest = *sizes.last().unwrap();
     let xs: Vec<f32> = (0..largest).map(|i| ((i % 2001) as f32 - 1000.0) * 0.01).collect();
     let gs: Vec<f32> = (0..largest).map(|i| 1.0 - (i % 7) as f32 * 0.25).collect();
+    if args.iter().any(|a| a == "--pipelines-only") {
+        // Just the section on working inside other pipelines.
+        inside_other_pipelines(&gpu, &timer, &xs, &gs, 16_777_216.min(largest));
+        return;
+    }
     let mut rows: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
     let mut copy_line = String::new();
     let mut results = vec![Vec::new(); 2 * acts.len()];
@@ -264,6 +271,8 @@ fn main() {
             "\n(elements per second, GPU-resident; crate ÷ naive is the crate's speed as a fraction of the naive kernel's.)\n"
         );
     }
+
+    inside_other_pipelines(&gpu, &timer, &xs, &gs, 16_777_216.min(largest));
 
     // 16-bit storage at 16M: elements per second of each op on f32, f16 and bf16 tensors of
     // the same values, and the ratio to f32 of the same op in this run. The relu family and the
@@ -385,5 +394,134 @@ fn main() {
         best * 1e3,
         (n * 4) as f64 / best / 1e9,
         memcpy * 1e3
+    );
+}
+
+/// The median wall time of each of `count` calls `f(k)` (each followed by a sync), after one
+/// warm-up round, taking turns in every repetition.
+fn wall_in_turns(
+    gpu: &GpuActivations,
+    reps: usize,
+    count: usize,
+    f: &mut dyn FnMut(usize),
+) -> Vec<f64> {
+    let mut times = vec![Vec::with_capacity(reps); count];
+    for rep in 0..=reps {
+        for (k, ts) in times.iter_mut().enumerate() {
+            let t = Instant::now();
+            f(k);
+            gpu.sync().unwrap();
+            if rep > 0 {
+                ts.push(t.elapsed().as_secs_f64());
+            }
+        }
+    }
+    times
+        .iter_mut()
+        .map(|ts| {
+            ts.sort_by(f64::total_cmp);
+            ts[reps / 2]
+        })
+        .collect()
+}
+
+/// Bias + activation against the activation alone, results written into a wrapped
+/// application buffer against the crate's own, and what keeping every result costs.
+fn inside_other_pipelines(
+    gpu: &GpuActivations,
+    timer: &Timer<'_>,
+    xs: &[f32],
+    gs: &[f32],
+    n: usize,
+) {
+    let reps = reps_for(n);
+    let x = gpu.upload(&xs[..n]).unwrap();
+    println!("| inside other pipelines, N = {n} | time | ratio |");
+    println!("|---|---:|---:|");
+    // A convolution's output (N, C, H·W) = (16, 64, 16384) and a dense layer's (16384, 1024).
+    for (label, channels, spatial) in
+        [("conv (16, 64, 128·128)", 64, n / 1024), ("dense (16384, 1024)", 1024, 1)]
+    {
+        let bias = gpu.upload(&gs[..channels]).unwrap();
+        for act in [Activation::Relu, Activation::Gelu, Activation::Silu] {
+            let t = wall_in_turns(gpu, reps, 2, &mut |k| {
+                let y = if k == 0 {
+                    gpu.forward(act, &x).unwrap()
+                } else {
+                    gpu.bias_forward(act, &x, &bias, channels, spatial).unwrap()
+                };
+                drop(y);
+            });
+            println!(
+                "| bias_forward {} {label} vs forward | {:.1} ms vs {:.1} ms | {:.2} × |",
+                act.name(),
+                t[1] * 1e3,
+                t[0] * 1e3,
+                t[1] / t[0]
+            );
+        }
+    }
+    // forward_into an application's buffer (wrapped, at offset 0 and at an odd element offset)
+    // against forward_into a tensor of the crate's own, and against forward.
+    let usage =
+        wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST;
+    let app = gpu.device().create_buffer(&wgpu::BufferDescriptor {
+        label: Some("application buffer"),
+        size: (2 * n as u64 + 64) * 4,
+        usage,
+        mapped_at_creation: false,
+    });
+    let wx = gpu.wrap(&app, 0, n, DType::F32).unwrap();
+    let wy = gpu.wrap(&app, n as u64 * 4 + 32, n, DType::F32).unwrap();
+    let (ox, oy) = (
+        gpu.wrap(&app, 12, n, DType::F32).unwrap(),
+        gpu.wrap(&app, n as u64 * 4 + 44, n, DType::F32).unwrap(),
+    );
+    let y = gpu.upload(&gs[..n]).unwrap();
+    for act in [Activation::Relu, Activation::Gelu] {
+        let t = timer.medians_in_turns(reps, 3, &mut |k, enc| match k {
+            0 => gpu.encode_forward_into(enc, act, &x, &y).unwrap(),
+            1 => gpu.encode_forward_into(enc, act, &wx, &wy).unwrap(),
+            _ => gpu.encode_forward_into(enc, act, &ox, &oy).unwrap(),
+        });
+        println!(
+            "| forward_into {} on wrapped views vs the crate's own tensors | {:.1} ms vs {:.1} ms (odd offset: {:.1} ms) | {:.2} × ({:.2} ×) |",
+            act.name(),
+            t[1] * 1e3,
+            t[0] * 1e3,
+            t[2] * 1e3,
+            t[1] / t[0],
+            t[2] / t[0]
+        );
+    }
+    // Keeping every result (as training keeps activations) needs a fresh buffer per call,
+    // which wgpu zero-fills before the kernel overwrites it; dropped results go back to the
+    // pool and are reused; forward_into reuses the caller's tensor. (Not in turns: a kept
+    // result must not return to the pool.)
+    let kept_reps = 6;
+    let mut kept = Vec::with_capacity(kept_reps + 1);
+    gpu.release_pooled();
+    let keeping = wall_in_turns(gpu, kept_reps, 1, &mut |_| {
+        kept.push(gpu.forward(Activation::Relu, &x).unwrap());
+    })[0];
+    drop(kept);
+    let t = wall_in_turns(gpu, reps, 2, &mut |k| match k {
+        0 => drop(gpu.forward(Activation::Relu, &x).unwrap()),
+        _ => gpu.forward_into(Activation::Relu, &x, &y).unwrap(),
+    });
+    println!(
+        "| relu forward, results kept (a fresh buffer each) vs dropped (pooled) | {:.1} ms vs {:.1} ms | {:.2} × |",
+        keeping * 1e3,
+        t[0] * 1e3,
+        keeping / t[0]
+    );
+    println!(
+        "| relu forward_into the caller's tensor vs forward, dropped | {:.1} ms vs {:.1} ms | {:.2} × |",
+        t[1] * 1e3,
+        t[0] * 1e3,
+        t[1] / t[0]
+    );
+    println!(
+        "\n(bias and kept results: wall time to completion; forward_into on views: GPU time; the median of {reps} after a warm-up, the variants taking turns.)\n"
     );
 }

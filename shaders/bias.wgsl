@@ -1,6 +1,7 @@
 // Bias + activation, fused: y = f(x + bias[c]) and its backward, for x laid out (N, C, S)
-// row-major, element e in channel c = (e / S) % C (params.shape = C, S, then the forward's
-// first element or the backward's blocks and block length). Appended by the host to the
+// row-major, element e in channel c = (e / S) % C. params.shape is (C, S, then the magic
+// numbers of C and S, see div_rem) in the forward pass, whose dispatch starts at element
+// params.start.w; (C, S, blocks, block length) in the backward pass. Appended by the host to the
 // elementwise module of an activation on f32 storage (16-bit tensors go through f32).
 //
 // The sum x + bias[c] is rounded once in f32, as two separate operations would round it, and
@@ -15,13 +16,36 @@ fn biased4(x: vec4<f32>, b: vec4<f32>) -> vec4<f32> {
     return vec4<f32>(opaque(s.x), opaque(s.y), opaque(s.z), opaque(s.w));
 }
 
+// The high 32 bits of a * b (WGSL has no 64-bit integers): four 16-bit products.
+fn mul_hi(a: u32, b: u32) -> u32 {
+    let a0 = a & 0xffffu;
+    let a1 = a >> 16u;
+    let b0 = b & 0xffffu;
+    let b1 = b >> 16u;
+    let p01 = a0 * b1;
+    let p10 = a1 * b0;
+    let mid = ((a0 * b0) >> 16u) + (p01 & 0xffffu) + (p10 & 0xffffu);
+    return a1 * b1 + (p01 >> 16u) + (p10 >> 16u) + (mid >> 16u);
+}
+
+// n / d and n % d without a division (a division by a value known only at run time is a
+// scalar loop per lane on a CPU adapter): magic = floor(2^32 / d) (2^32 - 1 for d = 1), set
+// by the host, gives a quotient at most 1 short, which one step corrects.
+fn div_rem(n: u32, d: u32, magic: u32) -> vec2<u32> {
+    let q = mul_hi(n, magic);
+    let r = n - q * d;
+    let over = r >= d;
+    return vec2<u32>(select(q, q + 1u, over), select(r, r - d, over));
+}
+
 // The biases of the 8 elements from e0: one load when they share a channel (S >= 8, most of
-// the time), one per element otherwise.
+// the time), otherwise one per element, the channel stepped without branches.
 fn bias_word(e0: u32) -> Word {
     let channels = params.shape.x;
     let spatial = params.shape.y;
-    var c = (e0 / spatial) % channels;
-    var r = e0 % spatial;
+    let row = div_rem(e0, spatial, params.shape.w); // (row, position in it)
+    var c = div_rem(row.x, channels, params.shape.z).y;
+    var r = row.y;
     if (r + 7u < spatial) {
         let b = vec4<f32>(bias[c]);
         return Word(b, b);
@@ -30,13 +54,10 @@ fn bias_word(e0: u32) -> Word {
     for (var k = 0u; k < 8u; k++) {
         v[k] = bias[c];
         r += 1u;
-        if (r == spatial) {
-            r = 0u;
-            c += 1u;
-            if (c == channels) {
-                c = 0u;
-            }
-        }
+        let next = r == spatial;
+        r = select(r, 0u, next);
+        c = select(c, c + 1u, next);
+        c = select(c, 0u, c == channels);
     }
     return Word(vec4<f32>(v[0], v[1], v[2], v[3]), vec4<f32>(v[4], v[5], v[6], v[7]));
 }
@@ -48,7 +69,7 @@ fn bias_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation
         let i = base + k * WG;
         if (i < params.n) {
             let x = load_x(params.start.x + i);
-            let b = bias_word(params.shape.z + 8u * i);
+            let b = bias_word(params.start.w + 8u * i);
             store_y(params.start.y + i, fwd_word(Word(biased4(x.lo, b.lo), biased4(x.hi, b.hi))));
         }
     }

@@ -67,8 +67,7 @@ fn check(
     }
     let (want, magnitude) = reference::bias_grad(act, &xs, &bias, &gs, c, s);
     for k in 0..c {
-        let tolerance =
-            magnitude[k] * 2f64.powi(-18) + 0.5 * ulp::ulp_of_in(dtype, want[k]);
+        let tolerance = magnitude[k] * 2f64.powi(-18) + 0.5 * ulp::ulp_of_in(dtype, want[k]);
         let ok = db[k] as f64 == want[k]
             || (db[k] as f64 - want[k]).abs() <= tolerance
             || (db[k].is_nan() && want[k].is_nan());

@@ -12,8 +12,8 @@ struct Params {
     row: u32,   // workgroups per row of the grid (past 65,535 workgroups it spills into y)
     zero: u32,  // always 0, read at run time: see opaque() in numerics.wgsl
     count: u32, // elements in the range (element entry points)
-    start: vec4<u32>,
-    shape: vec4<u32>, // channels, spatial, first element (bias entry points)
+    start: vec4<u32>, // and start.w: the tensors' element where the dispatch starts
+    shape: vec4<u32>, // the bias kernels' shape (see bias.wgsl)
     p: vec4<f32>, // the activation's parameters
 }
 

@@ -21,15 +21,22 @@ pub(crate) struct Params {
     pub zero: u32,
     /// Elements of the range (element-wise dispatches).
     pub count: u32,
-    /// Where x, y and grad_out start in their bindings (words, or elements).
+    /// Where x, y and grad_out start in their bindings (words, or elements), and the tensors'
+    /// element where the dispatch starts.
     pub start: [u32; 4],
-    /// Channels, spatial size and first element (the bias kernels).
+    /// The bias kernels' shape (see shaders/bias.wgsl).
     pub shape: [u32; 4],
     /// The activation's parameters.
     pub p: [f32; 4],
 }
 
 const _: () = assert!(std::mem::size_of::<Params>() as u64 <= uniforms::BLOCK);
+
+/// The multiplier that divides by `d` without a division (`div_rem` in shaders/bias.wgsl):
+/// floor(2³² / d), or 2³² − 1 for d = 1.
+fn magic(d: u32) -> u32 {
+    (((1u64 << 32) / d.max(1) as u64).min(u32::MAX as u64)) as u32
+}
 
 /// Workgroup grid `(x, y)` covering `words` words with x at most `max_dim`.
 pub(crate) fn grid(words: u64, max_dim: u32) -> (u32, u32) {
@@ -181,7 +188,7 @@ impl GpuActivations {
             let [sx, sy, sz] = piece.start;
             let shape = match ops {
                 Operands::Bias { channels, spatial, .. } => {
-                    [channels, spatial, piece.first as u32, 0]
+                    [channels, spatial, magic(channels), magic(spatial)]
                 }
                 _ => [0; 4],
             };
@@ -190,7 +197,7 @@ impl GpuActivations {
                 row: gx,
                 zero: 0,
                 count: piece.count as u32,
-                start: [sx, sy, sz, 0],
+                start: [sx, sy, sz, piece.first as u32],
                 shape,
                 p: act.params(),
             };
@@ -241,6 +248,37 @@ impl GpuActivations {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// shaders/bias.wgsl's mul_hi: the high half of a 32 × 32-bit product from 16-bit pieces.
+    fn mul_hi(a: u32, b: u32) -> u32 {
+        let (a0, a1, b0, b1) = (a & 0xffff, a >> 16, b & 0xffff, b >> 16);
+        let (p01, p10) = (a0 * b1, a1 * b0);
+        let mid = ((a0 * b0) >> 16) + (p01 & 0xffff) + (p10 & 0xffff);
+        a1 * b1 + (p01 >> 16) + (p10 >> 16) + (mid >> 16)
+    }
+
+    /// shaders/bias.wgsl's div_rem.
+    fn div_rem(n: u32, d: u32) -> (u32, u32) {
+        let q = mul_hi(n, magic(d));
+        assert_eq!(q, ((n as u64 * magic(d) as u64) >> 32) as u32);
+        let r = n.wrapping_sub(q.wrapping_mul(d));
+        if r >= d { (q + 1, r - d) } else { (q, r) }
+    }
+
+    #[test]
+    fn division_by_the_magic_multiplier_is_exact() {
+        let ds = [1, 2, 3, 5, 7, 10, 64, 1000, 1023, 16_384, 65_535, 65_537, 1 << 31, u32::MAX];
+        for d in ds {
+            let mut ns = vec![0, 1, d - 1, d, u32::MAX, u32::MAX - 1, u32::MAX / d * d];
+            ns.extend((0..10_000u32).map(|k| k.wrapping_mul(2_654_435_761)));
+            ns.extend(
+                (1..64u32).flat_map(|k| [d.wrapping_mul(k), d.wrapping_mul(k).wrapping_sub(1)]),
+            );
+            for n in ns {
+                assert_eq!(div_rem(n, d), (n / d, n % d), "{n} / {d}");
+            }
+        }
+    }
 
     #[test]
     fn grid_spills_into_y_past_the_dimension_limit() {
