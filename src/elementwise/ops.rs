@@ -85,6 +85,11 @@ impl GpuActivations {
     }
 
     /// `f(x)` for every element of `x`, into a new buffer. Queued; returns at once.
+    ///
+    /// The buffer comes from the pool when a result of its size was dropped; a caller who keeps
+    /// every result pays for a fresh, zero-filled allocation per call (several times the
+    /// kernel's own time on a CPU adapter): [`forward_into`](Self::forward_into) a tensor kept
+    /// for the purpose allocates nothing.
     pub fn forward(&self, act: Activation, x: &GpuBuffer) -> Result<GpuBuffer, Error> {
         self.out_of_place(act, x, None)
     }
