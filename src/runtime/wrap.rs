@@ -11,8 +11,9 @@ impl GpuActivations {
     /// buffer needs `STORAGE` usage (and `COPY_SRC` / `COPY_DST` for the fastest
     /// [`download`](Self::download) / [`upload`](Self::upload)-style transfers; without them
     /// transfers go through a kernel). The buffer must belong to this instance's device (see
-    /// [`from_device`](Self::from_device)); one of another device fails when used, with
-    /// [`Error::Gpu`].
+    /// [`from_device`](Self::from_device)); one of another device of the same `wgpu::Instance`
+    /// fails when used, with [`Error::Gpu`]. A buffer of another `wgpu::Instance` cannot be
+    /// told apart by wgpu (it looks the buffer up among its own): never mix instances.
     ///
     /// The view works with every operation. Nothing outside
     /// `[offset, offset + len · dtype.size_in_bytes())` is ever written: bindings begin at the
