@@ -93,32 +93,38 @@ impl<'a> Timer<'a> {
         self.medians_in_turns(reps, 1, &mut |_, enc| f(enc))[0]
     }
 
-    /// The median of `reps` timings of each of `count` pieces of work (`f(k, encoder)` records
-    /// piece k), after one warm-up round, the pieces taking turns in every repetition so that a
-    /// slow spell of a shared host falls on all of them alike.
+    /// The median GPU (or wall) time of each of `count` pieces of work (`f(k, encoder)` records
+    /// piece k), taking turns as [`medians_in_turns`].
     fn medians_in_turns(
         &self,
         reps: usize,
         count: usize,
         f: &mut dyn FnMut(usize, &mut wgpu::CommandEncoder),
     ) -> Vec<f64> {
-        let mut times = vec![Vec::with_capacity(reps); count];
-        for rep in 0..=reps {
-            for (k, ts) in times.iter_mut().enumerate() {
-                let t = self.time(&mut |enc| f(k, enc));
-                if rep > 0 {
-                    ts.push(t);
-                }
+        medians_in_turns(reps, count, &mut |k| self.time(&mut |enc| f(k, enc)))
+    }
+}
+
+/// The median of `reps` results of `time(k)` for each of `count` pieces of work, after one
+/// warm-up round, the pieces taking turns in every repetition so that a slow spell of a shared
+/// host falls on all of them alike.
+fn medians_in_turns(reps: usize, count: usize, time: &mut dyn FnMut(usize) -> f64) -> Vec<f64> {
+    let mut times = vec![Vec::with_capacity(reps); count];
+    for rep in 0..=reps {
+        for (k, ts) in times.iter_mut().enumerate() {
+            let t = time(k);
+            if rep > 0 {
+                ts.push(t);
             }
         }
-        times
-            .iter_mut()
-            .map(|ts| {
-                ts.sort_by(f64::total_cmp);
-                ts[reps / 2]
-            })
-            .collect()
     }
+    times
+        .iter_mut()
+        .map(|ts| {
+            ts.sort_by(f64::total_cmp);
+            ts[reps / 2]
+        })
+        .collect()
 }
 
 fn reps_for(n: usize) -> usize {
@@ -397,32 +403,20 @@ fn main() {
     );
 }
 
-/// The median wall time of each of `count` calls `f(k)` (each followed by a sync), after one
-/// warm-up round, taking turns in every repetition.
+/// The median wall time of each of `count` calls `f(k)` (each followed by a sync), taking
+/// turns as [`medians_in_turns`].
 fn wall_in_turns(
     gpu: &GpuActivations,
     reps: usize,
     count: usize,
     f: &mut dyn FnMut(usize),
 ) -> Vec<f64> {
-    let mut times = vec![Vec::with_capacity(reps); count];
-    for rep in 0..=reps {
-        for (k, ts) in times.iter_mut().enumerate() {
-            let t = Instant::now();
-            f(k);
-            gpu.sync().unwrap();
-            if rep > 0 {
-                ts.push(t.elapsed().as_secs_f64());
-            }
-        }
-    }
-    times
-        .iter_mut()
-        .map(|ts| {
-            ts.sort_by(f64::total_cmp);
-            ts[reps / 2]
-        })
-        .collect()
+    medians_in_turns(reps, count, &mut |k| {
+        let t = Instant::now();
+        f(k);
+        gpu.sync().unwrap();
+        t.elapsed().as_secs_f64()
+    })
 }
 
 /// Bias + activation against the activation alone, results written into a wrapped

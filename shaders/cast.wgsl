@@ -15,22 +15,18 @@ fn convert(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_inde
     }
 }
 
-// Element by element, as kernel.wgsl's forward_el: one invocation per 4-byte unit of y.
+// Element by element (see storage/elements.wgsl).
 @compute @workgroup_size(WG)
 fn convert_el(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) l: u32) {
-    let u = (wid.x + wid.y * params.row) * WG + l;
-    if (u >= params.n) {
+    let u = el_unit(wid, l);
+    if (!any(u.ok)) {
         return;
     }
-    let unit = params.start.y / EL_Y + u;
     var v = vec2<f32>();
-    var ok = vec2<bool>();
     for (var k = 0u; k < EL_Y; k++) {
-        let j = unit * EL_Y + k - params.start.y;
-        if (j < params.count) {
-            v[k] = el_x(params.start.x + j);
-            ok[k] = true;
+        if (u.ok[k]) {
+            v[k] = el_x(params.start.x + u.first + k);
         }
     }
-    put_y(unit, v, ok);
+    put_y(u.index, v, u.ok);
 }

@@ -98,67 +98,50 @@ fn forward_inplace(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocat
     }
 }
 
-// Element-wise access, for the parts of views that do not fill whole words: invocation u
-// writes the u-th 4-byte unit of y's range (one f32 or two 16-bit elements: no two invocations
-// share a unit), each of its elements that lies in the range. Elements of x and grad_out are
-// read one by one, wherever they lie.
-fn unit_index(wid: vec3<u32>, l: u32) -> u32 {
-    return (wid.x + wid.y * params.row) * WG + l;
-}
-
+// Element-wise access, for the parts of views that do not fill whole words (see
+// storage/elements.wgsl).
 @compute @workgroup_size(WG)
 fn forward_el(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) l: u32) {
-    let u = unit_index(wid, l);
-    if (u >= params.n) {
+    let u = el_unit(wid, l);
+    if (!any(u.ok)) {
         return;
     }
-    let unit = params.start.y / EL_Y + u;
     var v = vec2<f32>();
-    var ok = vec2<bool>();
     for (var k = 0u; k < EL_Y; k++) {
-        let j = unit * EL_Y + k - params.start.y; // wraps past count before the range
-        if (j < params.count) {
-            v[k] = fwd1(el_x(params.start.x + j));
-            ok[k] = true;
+        if (u.ok[k]) {
+            v[k] = fwd1(el_x(params.start.x + u.first + k));
         }
     }
-    put_y(unit, v, ok);
+    put_y(u.index, v, u.ok);
 }
 
 @compute @workgroup_size(WG)
 fn backward_el(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) l: u32) {
-    let u = unit_index(wid, l);
-    if (u >= params.n) {
+    let u = el_unit(wid, l);
+    if (!any(u.ok)) {
         return;
     }
-    let unit = params.start.y / EL_Y + u;
     var v = vec2<f32>();
-    var ok = vec2<bool>();
     for (var k = 0u; k < EL_Y; k++) {
-        let j = unit * EL_Y + k - params.start.y;
-        if (j < params.count) {
+        if (u.ok[k]) {
+            let j = u.first + k;
             v[k] = bwd1(el_x(params.start.x + j), el_g(params.start.z + j));
-            ok[k] = true;
         }
     }
-    put_y(unit, v, ok);
+    put_y(u.index, v, u.ok);
 }
 
 @compute @workgroup_size(WG)
 fn forward_inplace_el(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) l: u32) {
-    let u = unit_index(wid, l);
-    if (u >= params.n) {
+    let u = el_unit(wid, l);
+    if (!any(u.ok)) {
         return;
     }
-    let unit = params.start.y / EL_Y + u;
     var v = vec2<f32>();
-    var ok = vec2<bool>();
     for (var k = 0u; k < EL_Y; k++) {
-        let e = unit * EL_Y + k;
-        if (e - params.start.y < params.count) {
-            v[k] = fwd1(el_y(e));
-            ok[k] = true;
+        if (u.ok[k]) {
+            v[k] = fwd1(el_y(params.start.y + u.first + k));
         }
     }
-    put_y(unit, v, ok);
+    put_y(u.index, v, u.ok);
 }

@@ -47,24 +47,7 @@ fn check(
     let (dx, db) = gpu.bias_backward(act, &x, &b, &g, c, s).unwrap();
     let (dx, db) = (gpu.download(&dx).unwrap(), gpu.download(&db).unwrap());
     let xb = reference::bias_input(&xs, &bias, c, s);
-    let bounds = act.bounds();
-    for i in 0..len {
-        let want = reference::forward_f64(act, xb[i] as f64);
-        assert!(
-            bounds.forward_ok_in(dtype, y[i], want),
-            "{label}: forward at x + b = {:e}: {:e} vs {want:e}",
-            xb[i],
-            y[i]
-        );
-        let want = reference::backward_f64(act, xb[i] as f64, gs[i] as f64);
-        assert!(
-            bounds.backward_ok_in(dtype, xb[i], gs[i], dx[i], want),
-            "{label}: backward at x + b = {:e}, grad_out {:e}: {:e} vs {want:e}",
-            xb[i],
-            gs[i],
-            dx[i]
-        );
-    }
+    common::assert_within_bounds_in(&format!("{label}: x + b, "), dtype, act, &xb, &gs, &y, &dx);
     let (want, magnitude) = reference::bias_grad(act, &xs, &bias, &gs, c, s);
     for k in 0..c {
         let tolerance = magnitude[k] * 2f64.powi(-18) + 0.5 * ulp::ulp_of_in(dtype, want[k]);

@@ -6,7 +6,7 @@
 mod common;
 
 use gpu_activations::half::{bf16, f16};
-use gpu_activations::{Activation, DType, Error, GpuActivations, reference};
+use gpu_activations::{Activation, DType, Error, GpuActivations};
 
 const ALL_USAGES: wgpu::BufferUsages = wgpu::BufferUsages::STORAGE
     .union(wgpu::BufferUsages::COPY_SRC)
@@ -106,28 +106,6 @@ fn assert_same(got: &[f32], want: &[f32], label: &str) {
     }
 }
 
-/// Checks `y` = act(x) and `d` = g · act′(x) against the reference within the bounds of `dtype`.
-fn check(label: &str, dtype: DType, act: Activation, xs: &[f32], gs: &[f32], y: &[f32], d: &[f32]) {
-    let b = act.bounds();
-    for i in 0..xs.len() {
-        let want = reference::forward_f64(act, xs[i] as f64);
-        assert!(
-            b.forward_ok_in(dtype, y[i], want),
-            "{label}: {act} forward at {:e}: {:e} vs {want:e}",
-            xs[i],
-            y[i]
-        );
-        let want = reference::backward_f64(act, xs[i] as f64, gs[i] as f64);
-        assert!(
-            b.backward_ok_in(dtype, xs[i], gs[i], d[i], want),
-            "{label}: {act} backward at {:e}, {:e}: {:e} vs {want:e}",
-            xs[i],
-            gs[i],
-            d[i]
-        );
-    }
-}
-
 /// Element offsets of x, grad_out, y and y′ in one application buffer, and the length: in
 /// phase (all equal modulo 8) or not, odd and even, shorter and longer than a word.
 const LAYOUTS: &[([usize; 4], usize)] = &[
@@ -165,7 +143,15 @@ fn operations_on_views_match_the_reference_and_touch_nothing_else() {
                 gpu.forward_into(act, &x, &y).unwrap();
                 gpu.backward_into(act, &x, &g, &d).unwrap();
                 let (ys, ds) = (gpu.download(&y).unwrap(), gpu.download(&d).unwrap());
-                check(&label, dtype, act, &xs, &gs, &ys, &ds);
+                common::assert_within_bounds_in(
+                    &format!("{label}: "),
+                    dtype,
+                    act,
+                    &xs,
+                    &gs,
+                    &ys,
+                    &ds,
+                );
                 // The allocating forms read views too.
                 let (yo, dox) = (gpu.forward(act, &x).unwrap(), gpu.backward(act, &x, &g).unwrap());
                 assert_same(
@@ -224,7 +210,15 @@ fn every_activation_through_views_in_another_buffer() {
             gpu.forward_into(*act, &x, &y).unwrap();
             gpu.backward_into(*act, &x, &g, &d).unwrap();
             let (ys, ds) = (gpu.download(&y).unwrap(), gpu.download(&d).unwrap());
-            check(dtype.name(), dtype, *act, &xs, &gs, &ys, &ds);
+            common::assert_within_bounds_in(
+                &format!("{}: ", dtype.name()),
+                dtype,
+                *act,
+                &xs,
+                &gs,
+                &ys,
+                &ds,
+            );
         }
         assert_eq!(read_bytes(&gpu, &inputs), content, "{}: the inputs changed", dtype.name());
         let after = read_bytes(&gpu, &outputs);

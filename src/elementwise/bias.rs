@@ -12,9 +12,9 @@ use crate::verify::{Compared, check_values};
 use crate::{reference, ulp};
 
 impl GpuActivations {
-    /// The checks of a bias operation: valid parameters, tensors of this instance, `bias` of
-    /// `x`'s storage type with `channels` entries, and `x` of a whole number of
-    /// (`channels`, `spatial`) blocks.
+    /// The checks of a bias operation: valid parameters, and the shared ones of a per-channel
+    /// tensor (see [`check_channel_layout`](Self::check_channel_layout)) with `bias` of
+    /// `channels` entries.
     fn check_bias(
         &self,
         act: Activation,
@@ -23,20 +23,8 @@ impl GpuActivations {
         channels: usize,
         spatial: usize,
     ) -> Result<(), Error> {
-        self.check_operation(act, x, None)?;
-        self.check_owner(bias, "bias")?;
-        if bias.dtype() != x.dtype() {
-            return Err(Error::DTypeMismatch {
-                what: "bias",
-                got: bias.dtype(),
-                expected: x.dtype(),
-            });
-        }
-        if channels == 0 || spatial == 0 {
-            return Err(Error::Shape(format!(
-                "a bias needs channels > 0 and spatial > 0 (got {channels} and {spatial})"
-            )));
-        }
+        act.validate()?;
+        self.check_channel_layout("a bias operation", x, bias, "bias", channels, spatial)?;
         if bias.len() != channels {
             return Err(Error::LengthMismatch {
                 what: "bias",
@@ -44,26 +32,7 @@ impl GpuActivations {
                 expected: channels,
             });
         }
-        let block = channels
-            .checked_mul(spatial)
-            .ok_or_else(|| Error::Shape("channels × spatial overflows".into()))?;
-        if x.len() % block != 0 {
-            return Err(Error::Shape(format!(
-                "an input of {} elements is not (N, {channels}, {spatial}): channels × spatial = \
-                 {block} does not divide it",
-                x.len()
-            )));
-        }
-        if channels as u64 > self.limits.max_compute_workgroups_per_dimension as u64 {
-            return Err(Error::Shape(format!(
-                "{channels} channels exceed the device's {} workgroups per dimension",
-                self.limits.max_compute_workgroups_per_dimension
-            )));
-        }
-        if x.len() > u32::MAX as usize {
-            return Err(Error::Shape("a bias operation's input exceeds 2^32 elements".into()));
-        }
-        self.check_bindable(x)
+        Ok(())
     }
 
     /// `f(x + bias[c])` for `x` laid out (N, `channels`, `spatial`) row-major (as
@@ -104,7 +73,8 @@ impl GpuActivations {
         let (channels, spatial) = (channels as u32, spatial as u32);
         self.dispatch(act, Operands::Bias { x, bias, y: &y, channels, spatial })?;
         if self.verify() {
-            let xb = self.biased_input(x, bias, channels, spatial)?;
+            let (xs, bs) = (self.download(x)?, self.download(bias)?);
+            let xb = reference::bias_input(&xs, &bs, channels as usize, spatial as usize);
             check_values(act, DType::F32, &xb, None, &self.download(&y)?)?;
         }
         Ok(y)
@@ -176,11 +146,9 @@ impl GpuActivations {
             self.sum_partials(&partial, blocks, &grad_bias)?;
         }
         if self.verify() {
-            let (c, s) = (channels as u32, spatial as u32);
-            let xb = self.biased_input(x, bias, c, s)?;
-            let gs = self.download(grad_out)?;
+            let (xs, bs, gs) = (self.download(x)?, self.download(bias)?, self.download(grad_out)?);
+            let xb = reference::bias_input(&xs, &bs, channels, spatial);
             check_values(act, DType::F32, &xb, Some(&gs), &self.download(&grad_x)?)?;
-            let (xs, bs) = (self.download(x)?, self.download(bias)?);
             let (want, magnitude) = reference::bias_grad(act, &xs, &bs, &gs, channels, spatial);
             let got = self.download(&grad_bias)?;
             let compared = Compared {
@@ -198,18 +166,6 @@ impl GpuActivations {
             )?;
         }
         Ok((grad_x, grad_bias))
-    }
-
-    /// `x + bias[c]` rounded to f32, read back (verification).
-    fn biased_input(
-        &self,
-        x: &GpuBuffer,
-        bias: &GpuBuffer,
-        channels: u32,
-        spatial: u32,
-    ) -> Result<Vec<f32>, Error> {
-        let (xs, bs) = (self.download(x)?, self.download(bias)?);
-        Ok(reference::bias_input(&xs, &bs, channels as usize, spatial as usize))
     }
 }
 

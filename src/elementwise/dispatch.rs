@@ -104,17 +104,12 @@ impl<'a> Operands<'a> {
 
     /// True if an input shares the output's wgpu buffer (see [`Access::aliased`]).
     fn aliased(&self) -> bool {
-        let [_, y, _] = self.buffers().map(|b| b.map(|(_, t)| &t.buffer));
-        match (self, y) {
-            (Operands::InPlace { .. }, _) | (_, None) => false,
-            (_, Some(y)) => [self.input()].into_iter().chain(self.grad()).any(|t| &t.buffer == y),
-        }
-    }
-
-    fn grad(&self) -> Option<&GpuBuffer> {
-        match self {
-            Operands::Backward { g, .. } => Some(g),
-            _ => None,
+        match *self {
+            Operands::InPlace { .. } => false,
+            Operands::Forward { x, y } | Operands::Cast { x, y } | Operands::Bias { x, y, .. } => {
+                x.buffer == y.buffer
+            }
+            Operands::Backward { x, g, y } => x.buffer == y.buffer || g.buffer == y.buffer,
         }
     }
 

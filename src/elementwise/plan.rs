@@ -68,8 +68,12 @@ pub(crate) fn plan<'a>(operands: &[Operand<'a>], limits: &Limits) -> Vec<Piece<'
     pieces
 }
 
-fn floor_to(v: u64, align: u64) -> u64 {
-    v / align * align
+/// Where a binding of `t` from its element `element` begins: the device-aligned offset at or
+/// before that element, and the element's distance from it in bytes.
+fn bind_from(t: &GpuBuffer, element: u64, limits: &Limits) -> (u64, u64) {
+    let at = t.offset + element * t.dtype().size_in_bytes();
+    let base = at / limits.align * limits.align;
+    (base, at - base)
 }
 
 /// `count` words from element `from` (a word boundary of every tensor), in chunks.
@@ -97,9 +101,8 @@ fn words<'a>(
             Piece { elements: false, n: k, count: 0, first, start: [0; 3], bindings: Vec::new() };
         for &(slot, t) in operands {
             let wb = t.layout().word_bytes();
-            let at = t.offset + first * t.dtype().size_in_bytes();
-            let base = floor_to(at, limits.align);
-            let start = (at - base) / wb;
+            let (base, lead) = bind_from(t, first, limits);
+            let start = lead / wb;
             piece.start[slot as usize - 1] = start as u32;
             piece.bindings.push((slot, &t.buffer, base, (start + k) * wb));
         }
@@ -136,10 +139,9 @@ fn elements<'a>(
         };
         for &(slot, t) in operands {
             let size = t.dtype().size_in_bytes();
-            let at = t.offset + at_element * size;
-            let base = floor_to(at, limits.align);
-            let start = (at - base) / size;
-            let end = (at + k * size).next_multiple_of(4);
+            let (base, lead) = bind_from(t, at_element, limits);
+            let start = lead / size;
+            let end = (base + lead + k * size).next_multiple_of(4);
             piece.start[slot as usize - 1] = start as u32;
             piece.bindings.push((slot + 4, &t.buffer, base, end - base));
             if slot == 2 {

@@ -60,31 +60,32 @@ impl Shape {
 }
 
 impl GpuActivations {
-    fn prelu_shape(
+    /// The checks shared by the operations on an (N, `channels`, `spatial`) tensor `x` with a
+    /// per-channel tensor `per_channel` (named `what`; PReLU's weight, a bias): both of this
+    /// instance and of one storage type, non-zero sizes whose product divides `x`'s length,
+    /// `per_channel` no longer than a grid dimension (its gradient takes a workgroup row per
+    /// entry), and `x` within one binding and 2³² elements. `op` names the operation in errors.
+    pub(crate) fn check_channel_layout(
         &self,
+        op: &str,
         x: &GpuBuffer,
-        weight: &GpuBuffer,
+        per_channel: &GpuBuffer,
+        what: &'static str,
         channels: usize,
         spatial: usize,
-    ) -> Result<Shape, Error> {
+    ) -> Result<(), Error> {
         self.check_owner(x, "x")?;
-        self.check_owner(weight, "weight")?;
-        if weight.dtype() != x.dtype() {
+        self.check_owner(per_channel, what)?;
+        if per_channel.dtype() != x.dtype() {
             return Err(Error::DTypeMismatch {
-                what: "weight",
-                got: weight.dtype(),
+                what,
+                got: per_channel.dtype(),
                 expected: x.dtype(),
             });
         }
         if channels == 0 || spatial == 0 {
             return Err(Error::Shape(format!(
-                "PReLU needs channels > 0 and spatial > 0 (got {channels} and {spatial})"
-            )));
-        }
-        if weight.len() != 1 && weight.len() != channels {
-            return Err(Error::Shape(format!(
-                "PReLU weight has {} entries; it must have 1 or channels = {channels}",
-                weight.len()
+                "{op} needs channels > 0 and spatial > 0 (got {channels} and {spatial})"
             )));
         }
         let group = channels
@@ -92,20 +93,38 @@ impl GpuActivations {
             .ok_or(Error::Shape("channels × spatial overflows".into()))?;
         if x.len() % group != 0 {
             return Err(Error::Shape(format!(
-                "PReLU input of {} elements is not (N, {channels}, {spatial})",
+                "{op} input of {} elements is not (N, {channels}, {spatial}): channels × \
+                 spatial = {group} does not divide it",
                 x.len()
             )));
         }
-        if weight.len() as u64 > self.limits.max_compute_workgroups_per_dimension as u64 {
+        let max_dim = self.limits.max_compute_workgroups_per_dimension;
+        if per_channel.len() as u64 > max_dim as u64 {
             return Err(Error::Shape(format!(
-                "PReLU with {} weights exceeds the device's {} workgroups per dimension",
-                weight.len(),
-                self.limits.max_compute_workgroups_per_dimension
+                "{op} with {} {what} entries exceeds the device's {max_dim} workgroups per dimension",
+                per_channel.len()
             )));
         }
         self.check_bindable(x)?;
         if x.len() > u32::MAX as usize {
-            return Err(Error::Shape("PReLU input exceeds 2^32 elements".into()));
+            return Err(Error::Shape(format!("{op} input exceeds 2^32 elements")));
+        }
+        Ok(())
+    }
+
+    fn prelu_shape(
+        &self,
+        x: &GpuBuffer,
+        weight: &GpuBuffer,
+        channels: usize,
+        spatial: usize,
+    ) -> Result<Shape, Error> {
+        self.check_channel_layout("PReLU", x, weight, "weight", channels, spatial)?;
+        if weight.len() != 1 && weight.len() != channels {
+            return Err(Error::Shape(format!(
+                "PReLU weight has {} entries; it must have 1 or channels = {channels}",
+                weight.len()
+            )));
         }
         Ok(Shape { n: x.len(), channels, spatial, wlen: weight.len() })
     }
@@ -247,8 +266,11 @@ impl GpuActivations {
         blocks: usize,
         out: &GpuBuffer,
     ) -> Result<(), Error> {
-        let params =
-            Shape { n: 0, channels: 0, spatial: 0, wlen: out.len() }.params(0, blocks as u32, 0);
+        let params = PreluParams {
+            wlen: out.len() as u32,
+            blocks: blocks as u32,
+            ..bytemuck::Zeroable::zeroed()
+        };
         let bufs = [(1, partial.as_entire_binding()), (3, out.binding())];
         let groups = (out.len() as u32).div_ceil(PRELU_FINAL_WG);
         self.run_special(Special::PreluWeightFinal, &params, &bufs, (groups, 1))

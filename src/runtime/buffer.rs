@@ -141,18 +141,12 @@ impl GpuBuffer {
         self.layout().word_offset(self.words())
     }
 
-    /// `words` words of the tensor from word `start`, as a binding.
-    pub(crate) fn words_binding(&self, start: u64, words: u64) -> wgpu::BindingResource<'_> {
-        let layout = self.layout();
+    /// The whole tensor (its padded words) as a binding: for tensors of the crate's own.
+    pub(crate) fn binding(&self) -> wgpu::BindingResource<'_> {
         wgpu::BindingResource::Buffer(wgpu::BufferBinding {
             buffer: &self.buffer,
-            offset: self.offset + layout.word_offset(start),
-            size: std::num::NonZeroU64::new(layout.word_offset(words)),
+            offset: self.offset,
+            size: std::num::NonZeroU64::new(self.padded_bytes()),
         })
-    }
-
-    /// The whole tensor as a binding.
-    pub(crate) fn binding(&self) -> wgpu::BindingResource<'_> {
-        self.words_binding(0, self.words())
     }
 }

@@ -54,13 +54,15 @@ pub fn shader_source(act: Activation) -> String {
 ///   `load_y`, `store_y` moving a word;
 /// - `xe`, `ye`, `ge` (bindings 5 to 7), arrays of 4-byte units, with `el_x`, `el_g`, `el_y`
 ///   reading one element and `put_y` writing the elements of one unit of y (`EL_Y` of them)
-///   that lie in the range, keeping the rest of the unit as it is.
+///   that lie in the range, keeping the rest of the unit as it is, and
+///   `shaders/storage/elements.wgsl`, which finds an invocation's unit.
 ///
 /// The inputs are `read_write` when `aliased` (they share y's wgpu buffer, and wgpu does not
 /// let one buffer be bound both read-only and writable in a dispatch).
 fn storage_source(x: DType, y: DType, aliased: bool) -> String {
     const PARAMS: &str = include_str!("../../shaders/storage/params.wgsl");
     const WORD: &str = include_str!("../../shaders/storage/word.wgsl");
+    const ELEMENTS: &str = include_str!("../../shaders/storage/elements.wgsl");
     fn format(dtype: DType) -> &'static str {
         match dtype {
             DType::F32 => include_str!("../../shaders/storage/f32.wgsl"),
@@ -103,7 +105,7 @@ fn storage_source(x: DType, y: DType, aliased: bool) -> String {
          @group(0) @binding(5) var<storage, {input}> xe: array<u32>;\n\
          @group(0) @binding(6) var<storage, read_write> ye: array<u32>;\n\
          @group(0) @binding(7) var<storage, {input}> ge: array<u32>;\n\
-         const EL_Y: u32 = {el_y}u;\n\n\
+         const EL_Y: u32 = {el_y}u;\n{ELEMENTS}\n\
          fn load_x(i: u32) -> Word {{\n    return {x}_to_word(xs[i]);\n}}\n\n\
          fn load_g(i: u32) -> Word {{\n    return {x}_to_word(gs[i]);\n}}\n\n\
          fn load_y(i: u32) -> Word {{\n    return {y}_to_word(ys[i]);\n}}\n\n\
@@ -235,13 +237,9 @@ impl Access {
         if self.elements { format!("{name}_el") } else { name.to_string() }
     }
 
-    fn suffix(self) -> &'static str {
-        match (self.elements, self.aliased) {
-            (false, false) => "",
-            (true, false) => "_el",
-            (false, true) => "_aliased",
-            (true, true) => "_el_aliased",
-        }
+    fn suffix(self) -> String {
+        let el = if self.elements { "_el" } else { "" };
+        format!("{el}{}", if self.aliased { "_aliased" } else { "" })
     }
 }
 

@@ -1,7 +1,7 @@
 //! Helpers shared by the GPU test files.
 #![allow(dead_code)]
 
-use gpu_activations::{Activation, GpuActivations, reference, ulp};
+use gpu_activations::{Activation, DType, GpuActivations, reference, ulp};
 
 /// The adapter every GPU test runs on. A missing adapter fails the test (it never skips), with
 /// the error's advice on installing lavapipe.
@@ -95,25 +95,41 @@ pub fn assert_within_bounds(
     y: &[f32],
     d: &[f32],
 ) {
+    assert_within_bounds_in(label, DType::F32, act, xs, gs, y, d);
+}
+
+/// [`assert_within_bounds`] for results stored as `dtype` (the bounds of that format, see
+/// `Bounds::forward_ok_in`).
+pub fn assert_within_bounds_in(
+    label: &str,
+    dtype: DType,
+    act: Activation,
+    xs: &[f32],
+    gs: &[f32],
+    y: &[f32],
+    d: &[f32],
+) {
     assert_eq!((y.len(), d.len()), (xs.len(), xs.len()));
     let b = act.bounds();
     for i in 0..xs.len() {
         let want = reference::forward_f64(act, xs[i] as f64);
         assert!(
-            b.forward_ok(y[i], want),
-            "{label}{act} forward at x = {:e}: GPU {:e}, reference {want:e} ({} ULP)",
+            b.forward_ok_in(dtype, y[i], want),
+            "{label}{act} forward at x = {:e}: GPU {:e}, reference {want:e} ({} ULP of {})",
             xs[i],
             y[i],
-            ulp::error(y[i], want)
+            ulp::error_in(dtype, y[i], want),
+            dtype.name()
         );
         let want = reference::backward_f64(act, xs[i] as f64, gs[i] as f64);
         assert!(
-            b.backward_ok(xs[i], gs[i], d[i], want),
-            "{label}{act} backward at x = {:e}, grad_out = {:e}: GPU {:e}, reference {want:e} ({} ULP)",
+            b.backward_ok_in(dtype, xs[i], gs[i], d[i], want),
+            "{label}{act} backward at x = {:e}, grad_out = {:e}: GPU {:e}, reference {want:e} ({} ULP of {})",
             xs[i],
             gs[i],
             d[i],
-            ulp::error(d[i], want)
+            ulp::error_in(dtype, d[i], want),
+            dtype.name()
         );
     }
 }
