@@ -11,7 +11,7 @@
 
 mod common;
 
-use std::sync::OnceLock;
+use std::rc::Rc;
 
 use gpu_activations::{Activation, Error, GpuActivations, GpuBuffer, reference, ulp};
 use proptest::prelude::*;
@@ -21,14 +21,20 @@ fn cases() -> u32 {
     std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(16)
 }
 
-/// One adapter for all cases (opening one per case would dominate the run).
-fn gpu() -> &'static GpuActivations {
-    static GPU: OnceLock<GpuActivations> = OnceLock::new();
-    GPU.get_or_init(|| {
+thread_local! {
+    /// One adapter per test (opening one per case would dominate the run). Thread-local, not a
+    /// static: each test runs on its own thread, whose exit drops the device while the process
+    /// is still whole. A device left alive into `exit` races the driver's own teardown (lavapipe
+    /// once aborted there with "LLVM ERROR: out of memory" after every test had passed).
+    static GPU: Rc<GpuActivations> = {
         let mut gpu = common::gpu();
         gpu.set_verify(false);
-        gpu
-    })
+        Rc::new(gpu)
+    };
+}
+
+fn gpu() -> Rc<GpuActivations> {
+    GPU.with(Rc::clone)
 }
 
 /// `act` with its parameters replaced by `p` (in the order of `param_names`).
