@@ -1,13 +1,20 @@
 // GELU with the exact erf: f(x) = x Phi(x), f'(x) = Phi(x) + x phi(x), with Phi the standard
-// normal CDF and phi its density. The polynomials are fitted by tools/fit.py.
-//   |x| <= 1:  Phi(x) = 1/2 + x P(x^2).
-//   |x| > 1:   the tail Q(t) = Phi(-t) = e^(-t^2/2) R(t), R the scaled Mills ratio fitted
-//              piecewise, and e^(-t^2/2) with t^2/2 split exactly, kept as parts so that
-//              x Phi(x) and f'(x) stay accurate deep into the tail.
+// normal CDF and phi its density. No branches: SIMD lanes (lavapipe's, a GPU's diverging warps)
+// run every side of a branch anyway, so the few pieces below are all computed and one selected.
+//   |x| <= 1:  Phi(x) = 1/2 + x P(x^2), P a polynomial (tools/fit.py).
+//   |x| > 1:   at t = |x|, phi(t) = e^(-t^2/2 - ln sqrt(2 pi)) as parts (1 + d) 2^k, t^2/2
+//              split exactly, and Mills' ratio M(t) = Q(t) / phi(t), Q(t) = Phi(-t), as one
+//              rational Q_m / (t Q_m + P_m) on [0, 20] (tools/fit.py). Then x Phi(x) is
+//              x (1 - phi M) for x > 0 and -t phi M for x < 0; f'(x) is 1 - phi D for x > 0 and
+//              phi D for x < 0, D = M - t = (Q_m - t den) / den, den = t Q_m + P_m.
 //   Near the zero of f' (x0 = -0.75179...), f'(x) = (x - x0) S(x) keeps relative accuracy.
-const INV_SQRT_2PI: f32 = 0.3989422917366028;
+// The factor 1 + d enters as fma(d, v, v), one rounding fewer than forming 1 + d first (an
+// unfused fma only gives that rounding back). Past t = 20 every product with phi(t) is below
+// the f32 range, so t stops there.
 const GELU_DF_ZERO_HI: f32 = -0.7517915368080139;
 const GELU_DF_ZERO_LO: f32 = 1.211444945855772e-08;
+const LN_SQRT_2PI_HI: f32 = 0.9189453125;           // 15 significant bits: exact sums
+const LN_SQRT_2PI_LO: f32 = -6.77929532725822e-06; // ln sqrt(2 pi) - LN_SQRT_2PI_HI
 
 // Phi(x) - 1/2 = x P(x^2) for |x| <= 1.
 fn gelu_phi_poly(z: f32) -> f32 {
@@ -17,55 +24,28 @@ fn gelu_phi_poly(z: f32) -> f32 {
         + u * (-1.9996687683487835e-07 + u * (-6.091351867354433e-09 + u * 9.850190707538786e-08)))))));
 }
 
-// The scaled Mills ratio R(t) = Q(t) e^(t^2/2) = M(t) / sqrt(2 pi) for t >= 1.
-fn scaled_mills(t: f32) -> f32 {
-    if (t < 2.0) {
-        let u = 2.0 * t - 3.0;
-        return 0.20578067004680634 + u * (-0.04513563960790634 + u * (0.008796651847660542
-            + u * (-0.0015621273778378963 + u * (0.00025729567278176546 + u * (-3.956023647333495e-05
-            + u * (4.7894577619445045e-06 + u * (-8.104131552499894e-07 + u * (1.1262329735473031e-06
-            + u * (-7.649784805607851e-09 + u * -3.8782391698077845e-07)))))))));
-    }
-    if (t < 4.0) {
-        let u = t - 3.0;
-        return 0.12151394784450531 + u * (-0.03440043330192566 + u * (0.009156332351267338
-            + u * (-0.0023105228319764137 + u * (0.0005561445141211152 + u * (-0.00012820759729947895
-            + u * (2.8683691198239103e-05 + u * (-6.472792392742122e-06 + u * (1.090733235287189e-06
-            + u * (9.228612185552265e-08 + u * (1.223245646997384e-07
-            + u * -1.3596969949958293e-07))))))))));
-    }
-    if (t < 8.0) {
-        let u = 0.5 * t - 3.0;
-        return 0.06477931141853333 + u * (-0.020532788708806038 + u * (0.006361957173794508
-            + u * (-0.0019294660305604339 + u * (0.0005731128621846437 + u * (-0.00016727580805309117
-            + u * (4.877881656284444e-05 + u * (-1.3306753317010589e-05 + u * (2.7603780381468823e-06
-            + u * (-1.209850324812578e-06 + u * 6.739460900462291e-07)))))))));
-    }
-    // t R(t) as a polynomial in s = 1/t^2
-    let u = (1.0 / (t * t) - 0.008125) / 0.0075;
-    let g = 0.3957768380641937 + u * (-0.0028544741217046976 + u * (6.000456778565422e-05
-        + u * (-2.0390739337017294e-06 + u * (-2.6467388281048443e-08 + u * (-5.735947716800638e-09
-        + u * 7.522798739501013e-08)))));
-    return g / t;
-}
-
-// e^(-t^2/2) as parts, t^2/2 split into an exact part and a small one.
-fn half_square_exp_parts(t: f32) -> Parts {
+// phi(t) = e^(-t^2/2) / sqrt(2 pi) = (1 + d) 2^k, returned as Parts(d, k), for 0 <= t <= 20:
+// t^2/2 = th^2/2 (exact, th the leading 12 bits of t) + a small part, reduced by ln 2 together
+// with ln sqrt(2 pi).
+fn gelu_density(t: f32) -> Parts {
     let th = hi12(t);
-    return exp_sum_parts(-0.5 * (th * th), -0.5 * ((t - th) * (t + th)));
+    let hi = -0.5 * (th * th);
+    let lo = -0.5 * ((t - th) * (t + th)) - LN_SQRT_2PI_LO;
+    let kf = round((hi + lo - LN_SQRT_2PI_HI) * LOG2E);
+    // The barrier keeps the compiler from merging kf LN2_HI and kf LN2_LO into kf ln 2, rounded.
+    let r = ((opaque(hi - kf * LN2_HI) - LN_SQRT_2PI_HI) - kf * LN2_LO) + lo;
+    return Parts(expm1_reduced(r), i32(kf));
 }
 
-fn act_f(x: f32) -> f32 {
-    let a = abs(x);
-    if (a <= 1.0) {
-        return x * (0.5 + x * gelu_phi_poly(x * x));
-    }
-    let ph = half_square_exp_parts(a);
-    let q = ph.m * scaled_mills(a); // Q(|x|) = q * 2^ph.k
-    if (x > 0.0) {
-        return x * (1.0 - scale2(q, ph.k));
-    }
-    return select(scale2(x * q, ph.k), 0.0, is_inf(x)); // x Phi(x) -> 0 at -inf
+// Q_m and P_m of M(t) = Q_m / (t Q_m + P_m).
+fn gelu_mills_q(t: f32) -> f32 {
+    return 1.0 + t * (2.7645039558410645 + t * (2.208683729171753 + t * (0.9223023056983948
+        + t * (0.21499517560005188 + t * 0.024403009563684464))));
+}
+
+fn gelu_mills_p(t: f32) -> f32 {
+    return 0.7978845834732056 + t * (1.8423726558685303 + t * (0.866743803024292
+        + t * (0.21538689732551575 + t * 0.024393822997808456)));
 }
 
 // S(x) = f'(x) / (x - x0) on [-1.5, -0.25].
@@ -78,21 +58,33 @@ fn gelu_df_near_zero(x: f32) -> f32 {
     return ((x - GELU_DF_ZERO_HI) - GELU_DF_ZERO_LO) * s;
 }
 
+fn act_f(x: f32) -> f32 {
+    let t = min(abs(x), 20.0);
+    let e = gelu_density(t);
+    let q = gelu_mills_q(t);
+    let tq = t * q;
+    // Q(t) = (1 + d) q / (t q + p) 2^k, t Q(t) = (1 + d) t q / (t q + p) 2^k: one rounding for
+    // the (1 + d) factor, and the same rounded t q above and below.
+    let v = select(q, tq, x < 0.0);
+    let w = fma(e.m, v, v) / (tq + gelu_mills_p(t));
+    let s = pow2i(max(e.k, -127)); // 0 where the tail leaves the normal range
+    let tail = select(x * (1.0 - w * s), -w * s, x < 0.0);
+    return select(tail, x * (0.5 + x * gelu_phi_poly(x * x)), t <= 1.0);
+}
+
 fn act_df(x: f32) -> Parts {
-    if (x > -1.5 && x < -0.25) {
-        return plain(gelu_df_near_zero(x));
-    }
-    let a = abs(x);
-    if (a <= 1.0) {
-        let z = x * x;
-        return plain((0.5 + x * gelu_phi_poly(z)) + x * (INV_SQRT_2PI * exp_nonpos(-0.5 * z)));
-    }
-    if (is_inf(x)) {
-        return plain(select(0.0, 1.0, x > 0.0)); // the limits; any finite x keeps its token
-    }
-    let ph = half_square_exp_parts(a);
-    if (x > 0.0) {
-        return plain(1.0 + scale2(ph.m * (a * INV_SQRT_2PI - scaled_mills(a)), ph.k)); // 1 - Q + x phi
-    }
-    return Parts(ph.m * (scaled_mills(a) - a * INV_SQRT_2PI), ph.k); // Q(t) - t phi(t), t = -x
+    let t = min(abs(x), 20.0);
+    let e = gelu_density(t);
+    let q = gelu_mills_q(t);
+    let den = t * q + gelu_mills_p(t);
+    let n = q - t * den;
+    let pd = fma(e.m, n, n) / den; // phi(t) (M(t) - t) = pd 2^k
+    let s = pow2i(max(e.k, -127));
+    let neg = x < 0.0;
+    let neg_inf = neg && is_inf(x); // the limit 0 (any finite x keeps its tiny token)
+    let near = (0.5 + x * gelu_phi_poly(x * x)) + x * fma(e.m, s, s);
+    let zero_window = x > -1.5 && x < -0.25;
+    let plain_m = select(select(1.0 - pd * s, near, t <= 1.0), gelu_df_near_zero(x), zero_window);
+    let tail = neg && !zero_window && t > 1.0;
+    return Parts(select(select(plain_m, pd, tail), 0.0, neg_inf), select(0, e.k, tail && !neg_inf));
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Fits the polynomial approximations used in shaders/numerics.wgsl (tanhshrink, GELU).
+"""Fits the polynomial and rational approximations of the shaders (tanhshrink, tanh, atan, GELU).
 
 Each fit interpolates the target at Chebyshev nodes in high precision (mpmath), converts to the
 monomial basis in the reduced variable u in [-1, 1] (so Horner's rule is stable), rounds the
@@ -78,6 +78,65 @@ def Q(t):  # upper tail of the standard normal
     return mp.erfc(t / mp.sqrt(2)) / 2
 
 
+def mills(t):
+    """Mills' ratio M(t) = Q(t) / phi(t)."""
+    return Q(t) / phi(t)
+
+
+def mills_rational(n, a=0.0, b=20.0, samples=2500, iters=60, fixed=None):
+    """M(t) ~ Qm / (t Qm + Pm), deg Pm = n, deg Qm = n + 1, Qm(0) = 1 (so 1 / M = t + Pm / Qm),
+    minimising the largest relative error by Lawson's reweighting of the linearised residual
+    Qm (1 - t M) - M Pm. `fixed` pins coefficients (index into p0..pn, q1..q(n+1)) to values
+    already rounded to f32. Returns (p, q, max relative error in float64)."""
+    k = np.arange(samples)
+    xs = (a + b) / 2 + (b - a) / 2 * np.cos(np.pi * (k + 0.5) / samples)[::-1]
+    ms = np.array([float(mills(mp.mpf(x))) for x in xs])
+    cols = [-ms * xs**j for j in range(n + 1)] + [xs**j * (1 - xs * ms) for j in range(1, n + 2)]
+    a0, r0 = np.stack(cols, 1), -(1 - xs * ms)
+    fixed = fixed or {}
+    free = [i for i in range(2 * n + 2) if i not in fixed]
+    w, den_prev, best = np.ones(samples) / samples, np.ones(samples), None
+    for _ in range(iters):
+        sc = np.sqrt(w) / (ms * den_prev)
+        rhs = r0 - sum(a0[:, i] * v for i, v in fixed.items())
+        sol, *_ = np.linalg.lstsq(a0[:, free] * sc[:, None], rhs * sc, rcond=None)
+        c = np.zeros(2 * n + 2)
+        c[free] = sol
+        for i, v in fixed.items():
+            c[i] = v
+        p, q = c[:n + 1], np.concatenate([[1.0], c[n + 1:]])
+        qv = np.polynomial.polynomial.polyval(xs, q)
+        den = xs * qv + np.polynomial.polynomial.polyval(xs, p)
+        err = (qv / den - ms) / ms
+        if best is None or np.max(np.abs(err)) < best[2]:
+            best = (p.copy(), q.copy(), np.max(np.abs(err)))
+        den_prev, w = np.abs(den), w * np.abs(err)
+        w /= w.sum()
+    return best
+
+
+def report_mills(n):
+    """Fits mills_rational, then rounds its coefficients to f32 one at a time (low degree of Pm
+    first, then Qm), refitting the others to absorb each rounding."""
+    fixed = {}
+    p, q, _ = mills_rational(n)
+    for i in range(2 * n + 2):
+        fixed[i] = f32(np.concatenate([p, q[1:]])[i])
+        if len(fixed) < 2 * n + 2:
+            p, q, _ = mills_rational(n, fixed=dict(fixed))
+    c = [fixed[i] for i in range(2 * n + 2)]
+    p, q = c[:n + 1], [1.0] + c[n + 1:]
+    err = 0.0
+    for t in np.linspace(0, 20, 4001):
+        qv = sum(v * t**j for j, v in enumerate(q))
+        m = qv / (t * qv + sum(v * t**j for j, v in enumerate(p)))
+        err = max(err, abs(m - float(mills(mp.mpf(t)))) / float(mills(mp.mpf(t))))
+    print(f"// Mills' ratio M(t) = Qm / (t Qm + Pm) on [0, 20], max rel error {err:.2e} "
+          f"(rounded coefficients, float64 evaluation)")
+    print("    Pm: " + ", ".join(f"{v!r}" for v in p))
+    print("    Qm: " + ", ".join(f"{v!r}" for v in q))
+
+
 if __name__ == "__main__":
     # tanhshrink: x - tanh x = x^3 P(x^2) for |x| < 1, fitted in z = x^2 in [0, 1].
     report("tanhshrink P(z)", lambda z: (mp.sqrt(z) - mp.tanh(mp.sqrt(z))) / mp.sqrt(z) ** 3
@@ -91,13 +150,12 @@ if __name__ == "__main__":
     # GELU, |x| <= 1: Phi(x) = 1/2 + x P(x^2), fitted in z = x^2 in [0, 1].
     report("gelu Phi P(z)", lambda z: (mp.ncdf(mp.sqrt(z)) - mp.mpf(1) / 2) / mp.sqrt(z)
            if z > 0 else 1 / mp.sqrt(2 * mp.pi), 0, 1, 8)
-    # GELU tail: Q(t) = phi(t) M(t), Mills ratio M fitted piecewise in t.
-    # Scaled Mills ratio R(t) = Q(t) e^(t^2/2) = M(t)/sqrt(2 pi), fitted piecewise in t.
-    for a, b, n in [(1, 2, 10), (2, 4, 11), (4, 8, 10)]:
-        report("R(t) = Q(t) e^(t^2/2)", lambda t: Q(t) * mp.exp(t * t / 2), a, b, n)
-    # Past t = 8, t R(t) fitted in s = 1/t^2 (it tends to (1 - s + 3 s^2 - ...)/sqrt(2 pi)).
-    report("t R(t) in s = 1/t^2", lambda s: Q(1 / mp.sqrt(s)) * mp.exp(1 / (2 * s)) / mp.sqrt(s),
-           mp.mpf(1) / 1600, mp.mpf(1) / 64, 6)
+    # GELU, |x| > 1: Q(t) = phi(t) M(t), Mills' ratio M as one rational on [0, 20], and
+    # phi(t) = e^(-t^2/2 - ln sqrt(2 pi)) with ln sqrt(2 pi) split into 15 bits + the rest.
+    report_mills(4)
+    lnc = mp.log(mp.sqrt(2 * mp.pi))
+    lnc_hi = mp.nint(lnc * 2**15) / 2**15
+    print(f"// ln sqrt(2 pi) = {float(lnc_hi)!r} + {float(lnc - lnc_hi)!r}")
     # GELU derivative around its zero x0: gelu'(x) = (x - x0) S(x) on [-1.5, -0.25].
     x0 = mp.findroot(lambda x: mp.ncdf(x) + x * phi(x), -0.75)
     print(f"// gelu' zero x0 = {float(x0)!r}; f32 {f32(x0)!r}, residual {float(x0 - f32(x0))!r}")
