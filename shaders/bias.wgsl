@@ -38,13 +38,29 @@ fn div_rem(n: u32, d: u32, magic: u32) -> vec2<u32> {
     return vec2<u32>(select(q, q + 1u, over), select(r, r - d, over));
 }
 
-// The biases of the 8 elements from e0: one load when they share a channel (S >= 8, most of
-// the time), otherwise one per element, the channel stepped without branches.
+// How a word finds its biases, set per pipeline by the host (BiasWords in pipeline.rs) so that
+// the compiled kernel keeps only its own path: 0 any layout, 1 the 8 elements share a channel
+// (spatial a multiple of 8, words aligned), 2 they are 8 consecutive channels (spatial 1,
+// channels a multiple of 8, words aligned).
+override BIAS_WORDS: u32 = 0u;
+
+// The biases of the 8 elements from e0.
 fn bias_word(e0: u32) -> Word {
     let channels = params.shape.x;
     let spatial = params.shape.y;
+    if (BIAS_WORDS == 2u) {
+        let c = div_rem(e0, channels, params.shape.z).y;
+        return Word(vec4<f32>(bias[c], bias[c + 1u], bias[c + 2u], bias[c + 3u]),
+            vec4<f32>(bias[c + 4u], bias[c + 5u], bias[c + 6u], bias[c + 7u]));
+    }
     let row = div_rem(e0, spatial, params.shape.w); // (row, position in it)
     var c = div_rem(row.x, channels, params.shape.z).y;
+    if (BIAS_WORDS == 1u) {
+        let b = vec4<f32>(bias[c]);
+        return Word(b, b);
+    }
+    // Any layout: one load when the 8 share a channel, otherwise the channel stepped per
+    // element without branches.
     var r = row.y;
     if (r + 7u < spatial) {
         let b = vec4<f32>(bias[c]);

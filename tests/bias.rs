@@ -7,9 +7,11 @@ mod common;
 use gpu_activations::half::{bf16, f16};
 use gpu_activations::{Activation, DType, Error, GpuActivations, GpuBuffer, reference, ulp};
 
-/// (N, C, S): a dense layer's output (S = 1), a convolution's (S = H·W) and odd sizes.
+/// (N, C, S): a dense layer's output (S = 1), a convolution's (S = H·W) and odd sizes; between
+/// them every path a word takes to its biases (8 consecutive channels: S = 1 with C a multiple
+/// of 8; one channel: S a multiple of 8; any other layout).
 const SHAPES: &[(usize, usize, usize)] =
-    &[(4, 5, 1), (2, 3, 16), (3, 5, 7), (1, 1, 300), (64, 33, 1)];
+    &[(4, 5, 1), (2, 3, 16), (3, 5, 7), (1, 1, 300), (64, 33, 1), (5, 24, 1)];
 
 fn upload(gpu: &GpuActivations, dtype: DType, v: &[f32]) -> GpuBuffer {
     match dtype {

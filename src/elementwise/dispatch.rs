@@ -5,7 +5,7 @@ use crate::elementwise::plan;
 use crate::error::Error;
 use crate::runtime::buffer::GpuBuffer;
 use crate::runtime::gpu::GpuActivations;
-use crate::runtime::pipeline::{Access, Direction, ElementwiseKey, Key};
+use crate::runtime::pipeline::{Access, BiasWords, Direction, ElementwiseKey, Key};
 use crate::runtime::uniforms::{self, Uniforms};
 use crate::table::activation::Activation;
 
@@ -83,12 +83,15 @@ impl<'a> Operands<'a> {
         }
     }
 
-    fn direction(&self) -> Direction {
-        match self {
+    /// The pass, for a dispatch whose first word starts at element `first`.
+    fn direction(&self, first: u64) -> Direction {
+        match *self {
             Operands::Forward { .. } | Operands::Cast { .. } => Direction::Forward,
             Operands::Backward { .. } => Direction::Backward,
             Operands::InPlace { .. } => Direction::InPlace,
-            Operands::Bias { .. } => Direction::BiasForward,
+            Operands::Bias { channels, spatial, .. } => {
+                Direction::BiasForward(BiasWords::choose(channels, spatial, first))
+            }
         }
     }
 
@@ -113,12 +116,12 @@ impl<'a> Operands<'a> {
         }
     }
 
-    /// The pipeline running `act` over these tensors with `access`.
-    fn key(&self, act: Activation, access: Access) -> Key {
+    /// The pipeline running `act` over these tensors with `access`, from element `first`.
+    fn key(&self, act: Activation, access: Access, first: u64) -> Key {
         if let Operands::Cast { x, y } = self {
             return Key::Cast(x.dtype(), y.dtype(), access);
         }
-        let key = ElementwiseKey::new(act, self.direction(), self.input().dtype());
+        let key = ElementwiseKey::new(act, self.direction(first), self.input().dtype());
         Key::Elementwise(ElementwiseKey { access, ..key })
     }
 }
@@ -174,7 +177,7 @@ impl GpuActivations {
         let (wg, _) = crate::runtime::pipeline::tile();
         for piece in plan::plan(&operands, &self.plan_limits()) {
             let access = Access { elements: piece.elements, aliased };
-            let pipe = self.pipelines.get(&self.device, ops.key(act, access))?;
+            let pipe = self.pipelines.get(&self.device, ops.key(act, access, piece.first))?;
             let (gx, gy) = if piece.elements {
                 crate::rowwise::launch::grid_groups(piece.n.div_ceil(wg), max_dim)
             } else {

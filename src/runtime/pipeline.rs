@@ -19,10 +19,37 @@ pub(crate) enum Direction {
     Backward,
     /// Forward, overwriting the input.
     InPlace,
-    /// Forward of x + bias[channel] (f32 storage).
-    BiasForward,
+    /// Forward of x + bias[channel] (f32 storage), specialised to how a word finds its biases.
+    BiasForward(BiasWords),
     /// Backward of x + bias[channel], with the bias gradient's partial sums (f32 storage).
     BiasBackward,
+}
+
+/// How the 8 elements of a word of x find their biases in the bias forward pass: the
+/// `BIAS_WORDS` pipeline constant of `shaders/bias.wgsl`, so that the compiled kernel holds only
+/// the path it takes (a CPU adapter's SIMD lanes would run every path of a branch).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum BiasWords {
+    /// Any layout: each word finds its elements' channels, stepping across row ends.
+    Any = 0,
+    /// A spatial size that is a multiple of 8, words starting at a multiple of 8 elements: the
+    /// 8 elements of a word share one channel.
+    OneChannel = 1,
+    /// Spatial size 1 and a multiple of 8 channels, words at multiples of 8 elements: a word
+    /// holds 8 consecutive channels.
+    EightChannels = 2,
+}
+
+impl BiasWords {
+    /// The cheapest path valid for `channels`, `spatial` and a dispatch whose first word starts
+    /// at element `first`.
+    pub(crate) fn choose(channels: u32, spatial: u32, first: u64) -> BiasWords {
+        match (first % 8 == 0, spatial) {
+            (true, 1) if channels % 8 == 0 => BiasWords::EightChannels,
+            (true, s) if s % 8 == 0 => BiasWords::OneChannel,
+            _ => BiasWords::Any,
+        }
+    }
 }
 
 impl Direction {
@@ -34,7 +61,7 @@ impl Direction {
             Direction::Forward => "forward",
             Direction::Backward => "backward",
             Direction::InPlace => "forward_inplace",
-            Direction::BiasForward => "bias_forward",
+            Direction::BiasForward(_) => "bias_forward",
             Direction::BiasBackward => "bias_backward",
         }
     }
@@ -308,15 +335,19 @@ impl PipelineCache {
             Key::Elementwise(k) => {
                 let act = Activation::ALL[k.activation];
                 let p = act.params().map(f64::from);
-                let constants: &[(&str, f64)] = if k.baked_defaults {
-                    &[("BAKED", 1.0), ("P0", p[0]), ("P1", p[1]), ("P2", p[2]), ("P3", p[3])]
+                let mut constants: Vec<(&str, f64)> = if k.baked_defaults {
+                    vec![("BAKED", 1.0), ("P0", p[0]), ("P1", p[1]), ("P2", p[2]), ("P3", p[3])]
                 } else {
-                    &[]
+                    vec![]
                 };
-                let bias = matches!(k.direction, Direction::BiasForward | Direction::BiasBackward);
+                if let Direction::BiasForward(words) = k.direction {
+                    constants.push(("BIAS_WORDS", words as u32 as f64));
+                }
+                let bias =
+                    matches!(k.direction, Direction::BiasForward(_) | Direction::BiasBackward);
                 let source = elementwise_source(act, k.storage, k.access.aliased, bias);
                 let entry = k.access.entry_point(k.direction.entry_point());
-                compile(device, &k.label(), source, &entry, constants)?
+                compile(device, &k.label(), source, &entry, &constants)?
             }
             Key::Special(k) => compile(device, k.entry_point(), k.source(), k.entry_point(), &[])?,
             Key::Cast(from, to, access) => {
