@@ -11,8 +11,6 @@
 
 mod common;
 
-use std::rc::Rc;
-
 use gpu_activations::{Activation, Error, GpuActivations, GpuBuffer, reference, ulp};
 use proptest::prelude::*;
 use rand::{Rng, SeedableRng};
@@ -21,20 +19,27 @@ fn cases() -> u32 {
     std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(16)
 }
 
-thread_local! {
-    /// One adapter per test (opening one per case would dominate the run). Thread-local, not a
-    /// static: each test runs on its own thread, whose exit drops the device while the process
-    /// is still whole. A device left alive into `exit` races the driver's own teardown (lavapipe
-    /// once aborted there with "LLVM ERROR: out of memory" after every test had passed).
-    static GPU: Rc<GpuActivations> = {
-        let mut gpu = common::gpu();
-        gpu.set_verify(false);
-        Rc::new(gpu)
-    };
+/// One adapter per test, opened by the test and dropped when it returns (opening one per case
+/// would dominate the run). Not a static: a device left alive into the process's exit races
+/// the driver's own teardown (lavapipe once aborted there with "LLVM ERROR: out of memory"
+/// after every test had passed); nor a thread-local, whose destructor runs too late for
+/// wgpu-core's own thread-locals.
+fn gpu() -> GpuActivations {
+    let mut gpu = common::gpu();
+    gpu.set_verify(false);
+    gpu
 }
 
-fn gpu() -> Rc<GpuActivations> {
-    GPU.with(Rc::clone)
+/// Runs `test` on `cases()` inputs drawn from `strategy`, panicking with the smallest failing
+/// input proptest finds.
+fn check_all<S: Strategy>(strategy: S, test: impl Fn(S::Value) -> Result<(), TestCaseError>)
+where
+    S::Value: std::fmt::Debug,
+{
+    let config = ProptestConfig { cases: cases(), ..ProptestConfig::default() };
+    if let Err(e) = proptest::test_runner::TestRunner::new(config).run(&strategy, test) {
+        panic!("{e}");
+    }
 }
 
 /// `act` with its parameters replaced by `p` (in the order of `param_names`).
@@ -179,43 +184,42 @@ fn check_backward(
     Ok(())
 }
 
-fn download(buf: &GpuBuffer) -> Vec<f32> {
-    gpu().download(buf).unwrap()
+fn download(gpu: &GpuActivations, buf: &GpuBuffer) -> Vec<f32> {
+    gpu.download(buf).unwrap()
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
-
-    /// Forward, backward, in place and encoded, on one random tensor.
-    #[test]
-    fn every_call_form_is_within_bounds(act in valid_activation(), n in length(), seed in any::<u64>()) {
-        let gpu = gpu();
+/// Forward, backward, in place and encoded, on one random tensor.
+#[test]
+fn every_call_form_is_within_bounds() {
+    let gpu = gpu();
+    check_all((valid_activation(), length(), any::<u64>()), |(act, n, seed)| {
         let xs = values(n, seed);
         let gs = values(n, seed ^ 0x9e37_79b9);
         let x = gpu.upload(&xs).unwrap();
         let g = gpu.upload(&gs).unwrap();
-        check_forward(act, &xs, &download(&gpu.forward(act, &x).unwrap()))?;
-        check_backward(act, &xs, &gs, &download(&gpu.backward(act, &x, &g).unwrap()))?;
+        check_forward(act, &xs, &download(&gpu, &gpu.forward(act, &x).unwrap()))?;
+        check_backward(act, &xs, &gs, &download(&gpu, &gpu.backward(act, &x, &g).unwrap()))?;
 
         let mut encoder = gpu.device().create_command_encoder(&Default::default());
         let ye = gpu.encode_forward(&mut encoder, act, &x).unwrap();
         let de = gpu.encode_backward(&mut encoder, act, &x, &g).unwrap();
         gpu.queue().submit([encoder.finish()]);
-        check_forward(act, &xs, &download(&ye))?;
-        check_backward(act, &xs, &gs, &download(&de))?;
+        check_forward(act, &xs, &download(&gpu, &ye))?;
+        check_backward(act, &xs, &gs, &download(&gpu, &de))?;
 
         gpu.forward_inplace(act, &x).unwrap();
-        check_forward(act, &xs, &download(&x))?;
-    }
+        check_forward(act, &xs, &download(&gpu, &x))?;
+        Ok(())
+    });
+}
 
-    /// A batch of several operations with tensors dropped at random points before `submit`,
-    /// while other work is submitted in between (which would take any memory given back early).
-    #[test]
-    fn batches_survive_dropped_handles(
-        ops in proptest::collection::vec((valid_activation(), length(), any::<u64>(), any::<bool>(), 0u8..4), 1..6),
-        interleave in any::<bool>(),
-    ) {
-        let gpu = gpu();
+/// A batch of several operations with tensors dropped at random points before `submit`,
+/// while other work is submitted in between (which would take any memory given back early).
+#[test]
+fn batches_survive_dropped_handles() {
+    let gpu = gpu();
+    let op = (valid_activation(), length(), any::<u64>(), any::<bool>(), 0u8..4);
+    check_all((proptest::collection::vec(op, 1..6), any::<bool>()), |(ops, interleave)| {
         let mut batch = gpu.batch();
         let mut kept = Vec::new();
         for (act, n, seed, backward, drop_what) in ops {
@@ -247,19 +251,23 @@ proptest! {
         batch.submit().unwrap();
         for (act, xs, gs, y) in kept {
             match gs {
-                None => check_forward(act, &xs, &download(&y))?,
-                Some(gs) => check_backward(act, &xs, &gs, &download(&y))?,
+                None => check_forward(act, &xs, &download(&gpu, &y))?,
+                Some(gs) => check_backward(act, &xs, &gs, &download(&gpu, &y))?,
             }
         }
-    }
+        Ok(())
+    });
+}
 
-    /// Invalid parameters are an `Error` from every entry point, never a panic or a result.
-    #[test]
-    fn invalid_parameters_are_errors(act in invalid_activation()) {
-        let gpu = gpu();
+/// Invalid parameters are an `Error` from every entry point, never a panic or a result.
+#[test]
+fn invalid_parameters_are_errors() {
+    let gpu = gpu();
+    check_all(invalid_activation(), |act| {
         prop_assert!(act.validate().is_err());
         let x = gpu.upload(&[1.0, -1.0, 0.5]).unwrap();
-        let is_param = |r: Result<GpuBuffer, Error>| matches!(r, Err(Error::InvalidParameter { .. }));
+        let is_param =
+            |r: Result<GpuBuffer, Error>| matches!(r, Err(Error::InvalidParameter { .. }));
         prop_assert!(is_param(gpu.forward(act, &x)));
         prop_assert!(is_param(gpu.backward(act, &x, &x)));
         let inplace = gpu.forward_inplace(act, &x);
@@ -267,6 +275,7 @@ proptest! {
         prop_assert!(is_param(gpu.batch().forward(act, &x)));
         let mut encoder = gpu.device().create_command_encoder(&Default::default());
         prop_assert!(is_param(gpu.encode_forward(&mut encoder, act, &x)));
-        prop_assert_eq!(download(&x), vec![1.0, -1.0, 0.5]);
-    }
+        prop_assert_eq!(download(&gpu, &x), vec![1.0, -1.0, 0.5]);
+        Ok(())
+    });
 }
