@@ -91,8 +91,6 @@ fn bias_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation
     }
 }
 
-var<workgroup> block_sum: array<f32, WG>;
-
 // Workgroup (b, c): block b of channel c's elements (params.shape.w of them), each element's
 // gradient grad_out * f'(x + bias[c]) written to y and summed; partials receives blocks * C
 // sums (params.shape.z blocks per channel), which the host adds up per channel.
@@ -114,15 +112,8 @@ fn bias_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocatio
         ye[e] = bitcast<u32>(d);
         acc += d;
     }
-    block_sum[l] = acc;
-    workgroupBarrier();
-    for (var s = WG / 2u; s > 0u; s >>= 1u) {
-        if (l < s) {
-            block_sum[l] += block_sum[l + s];
-        }
-        workgroupBarrier();
-    }
+    let sum = workgroup_sum(l, acc);
     if (l == 0u) {
-        partials[c * params.shape.z + b] = block_sum[0];
+        partials[c * params.shape.z + b] = sum;
     }
 }

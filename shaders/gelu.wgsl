@@ -24,6 +24,11 @@ fn gelu_phi_poly(z: f32) -> f32 {
         + u * (-1.9996687683487835e-07 + u * (-6.091351867354433e-09 + u * 9.850190707538786e-08)))))));
 }
 
+// Phi(x) for |x| <= 1.
+fn gelu_phi_near(x: f32) -> f32 {
+    return 0.5 + x * gelu_phi_poly(x * x);
+}
+
 // phi(t) = e^(-t^2/2) / sqrt(2 pi) = (1 + d) 2^k, returned as Parts(d, k), for 0 <= t <= 20:
 // t^2/2 = th^2/2 (exact, th the leading 12 bits of t) + a small part, reduced by ln 2 together
 // with ln sqrt(2 pi).
@@ -69,7 +74,7 @@ fn act_f(x: f32) -> f32 {
     let w = fma(e.m, v, v) / (tq + gelu_mills_p(t));
     let s = pow2i(max(e.k, -127)); // 0 where the tail leaves the normal range
     let tail = select(x * (1.0 - w * s), -w * s, x < 0.0);
-    return select(tail, x * (0.5 + x * gelu_phi_poly(x * x)), t <= 1.0);
+    return select(tail, x * gelu_phi_near(x), t <= 1.0);
 }
 
 fn act_df(x: f32) -> Parts {
@@ -82,7 +87,7 @@ fn act_df(x: f32) -> Parts {
     let s = pow2i(max(e.k, -127));
     let neg = x < 0.0;
     let neg_inf = neg && is_inf(x); // the limit 0 (any finite x keeps its tiny token)
-    let near = (0.5 + x * gelu_phi_poly(x * x)) + x * fma(e.m, s, s);
+    let near = gelu_phi_near(x) + x * fma(e.m, s, s);
     let zero_window = x > -1.5 && x < -0.25;
     let plain_m = select(select(1.0 - pd * s, near, t <= 1.0), gelu_df_near_zero(x), zero_window);
     let tail = neg && !zero_window && t > 1.0;

@@ -57,7 +57,6 @@ fn prelu_backward(@builtin(global_invocation_id) gid: vec3<u32>) {
     ys[i] = select(d, nan_f32(), is_nan(x) || is_nan(g));
 }
 
-var<workgroup> partial: array<f32, WG>;
 
 // Workgroup (b, c): the b-th block of channel c's elements. ys receives blocks * C partials.
 @compute @workgroup_size(WG)
@@ -82,16 +81,9 @@ fn prelu_weight_partial(
             acc += x * gs[i];
         }
     }
-    partial[lid] = acc;
-    workgroupBarrier();
-    for (var s = WG / 2u; s > 0u; s >>= 1u) {
-        if (lid < s) {
-            partial[lid] += partial[lid + s];
-        }
-        workgroupBarrier();
-    }
+    let sum = workgroup_sum(lid, acc);
     if (lid == 0u) {
-        ys[c * params.blocks + b] = partial[0];
+        ys[c * params.blocks + b] = sum;
     }
 }
 

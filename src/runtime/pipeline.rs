@@ -11,6 +11,8 @@ use crate::table::activation::Activation;
 
 const NUMERICS: &str = include_str!("../../shaders/numerics.wgsl");
 const KERNEL: &str = include_str!("../../shaders/kernel.wgsl");
+/// The workgroup sum shared by the kernels that reduce per channel (PReLU's weight, the bias).
+const REDUCE: &str = include_str!("../../shaders/reduce.wgsl");
 
 /// Which pass of an activation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -165,7 +167,7 @@ fn elementwise_source(act: Activation, storage: DType, aliased: bool, bias: bool
         act.spec().wgsl,
         storage.name(),
         storage_source(storage, storage, aliased),
-        if bias { BIAS } else { "" }
+        if bias { format!("{REDUCE}\n{BIAS}") } else { String::new() }
     )
 }
 
@@ -228,9 +230,9 @@ impl Special {
             | Special::PreluWeightPartial
             | Special::PreluWeightFinal => (
                 format!("const WG: u32 = {PRELU_WG}u;\nconst FINAL_WG: u32 = {PRELU_FINAL_WG}u;"),
-                PRELU,
+                format!("{REDUCE}\n{PRELU}"),
             ),
-            _ => (format!("const WG: u32 = {SOFTMAX_WG}u;"), SOFTMAX),
+            _ => (format!("const WG: u32 = {SOFTMAX_WG}u;"), SOFTMAX.to_string()),
         };
         format!("{sizes}\n{NUMERICS}\n{module}")
     }
