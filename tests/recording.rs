@@ -93,6 +93,44 @@ fn a_batch_runs_many_operations_in_one_submission() {
     assert_eq!(bits(&gpu.download(&z).unwrap()), bits(&want));
 }
 
+/// With verification on, a batch checks every step against what that step saw and wrote, even
+/// when a later in-place step of the same batch overwrites its input or its result (the
+/// checks run after submission; they once read the final contents and reported a mismatch).
+#[test]
+fn verified_batches_check_each_step_before_later_steps_overwrite_it() {
+    let gpu = gpu(); // verification on
+    let leaky = Activation::LeakyRelu { alpha: 0.25 };
+    for n in [5, 4099, 70_000] {
+        let xs = random_values(n, 11);
+        let x = gpu.upload(&xs).unwrap();
+        let mut batch = gpu.batch();
+        let h = batch.forward(leaky, &x).unwrap(); // h = f(x)
+        batch.forward_inplace(leaky, &h).unwrap(); // h = f(f(x)): the first result overwritten
+        batch.forward_inplace(Activation::Relu, &h).unwrap(); // and again
+        let y = batch.forward(Activation::Tanh, &x).unwrap();
+        batch.forward_inplace(Activation::Sigmoid, &x).unwrap(); // the input of two steps
+        batch.submit().expect("every step agrees with the reference");
+        let want: Vec<f32> = xs
+            .iter()
+            .map(|&v| {
+                reference::forward(
+                    Activation::Relu,
+                    reference::forward(leaky, reference::forward(leaky, v)),
+                )
+            })
+            .collect();
+        assert_eq!(bits(&gpu.download(&h).unwrap()), bits(&want), "n = {n}");
+        let tanh: Vec<f32> = xs.iter().map(|&v| reference::forward(Activation::Tanh, v)).collect();
+        let got = gpu.download(&y).unwrap();
+        for ((&g, &w), &v) in got.iter().zip(&tanh).zip(&xs) {
+            assert!(
+                ulp::within(g, reference::forward_f64(Activation::Tanh, v as f64), 4.0),
+                "tanh({v}) = {g}, want {w}"
+            );
+        }
+    }
+}
+
 #[test]
 fn a_batch_larger_than_one_uniform_block_keeps_every_parameter() {
     let gpu = gpu();

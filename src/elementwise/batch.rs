@@ -264,22 +264,45 @@ impl Batch<'_> {
         self.gpu.check_operation(act, x, None)?;
         self.flush()?;
         if self.gpu.verify() {
-            // Keep the input, copied on the device before the operation overwrites it.
-            let before = self.gpu.create_output(x.dtype(), x.len())?;
-            if x.wrapped {
-                // A view is copied by the copy kernel, which stays inside its range.
-                self.record(Activation::Identity, Operands::Cast { x, y: &before })?;
-            } else {
-                let bytes = x.padded_bytes();
-                self.pass = None; // copies are recorded outside a pass
-                self.encoder.copy_buffer_to_buffer(&x.buffer, x.offset, &before.buffer, 0, bytes);
-            }
+            // The checks run after submission: any tensor of an earlier check that this step
+            // overwrites is read from a copy taken now, as the earlier step left it.
+            let mut checks = std::mem::take(&mut self.checks);
+            let copied = checks.iter_mut().try_for_each(|(_, a, g, y)| {
+                for t in [Some(a), g.as_mut(), Some(y)].into_iter().flatten() {
+                    if t.overlaps(x) {
+                        *t = self.snapshot(t)?;
+                    }
+                }
+                Ok::<(), Error>(())
+            });
+            self.checks = checks;
+            copied?;
+            let before = self.snapshot(x)?;
             self.checks.push((act, before, None, x.handle()));
         }
         self.record(act, Operands::InPlace { x })?;
         self.held.push(x.handle());
         self.recorded += 1;
         Ok(())
+    }
+
+    /// A copy of `t` as the batch has left it at this point, recorded on the device.
+    fn snapshot(&mut self, t: &GpuBuffer) -> Result<GpuBuffer, Error> {
+        let copy = self.gpu.create_output(t.dtype(), t.len())?;
+        if t.wrapped {
+            // A view is copied by the copy kernel, which stays inside its range.
+            self.record(Activation::Identity, Operands::Cast { x: t, y: &copy })?;
+        } else {
+            self.pass = None; // copies are recorded outside a pass
+            self.encoder.copy_buffer_to_buffer(
+                &t.buffer,
+                t.offset,
+                &copy.buffer,
+                0,
+                t.padded_bytes(),
+            );
+        }
+        Ok(copy)
     }
 
     /// Operations recorded so far.

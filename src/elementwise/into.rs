@@ -8,13 +8,6 @@ use crate::runtime::gpu::GpuActivations;
 use crate::runtime::uniforms::Fresh;
 use crate::table::activation::Activation;
 
-/// True if `a` and `b` share any byte of device memory (the padding of the crate's own
-/// tensors included).
-fn overlaps(a: &GpuBuffer, b: &GpuBuffer) -> bool {
-    let ((a0, a1), (b0, b1)) = (a.extent(), b.extent());
-    a.buffer == b.buffer && a0 < b1 && b0 < a1
-}
-
 impl GpuActivations {
     /// The checks of an operation writing `out` (named `what`): those of the operation itself,
     /// `out` of this instance with the length and storage type of `x`, and no overlap with the
@@ -29,7 +22,7 @@ impl GpuActivations {
     ) -> Result<(), Error> {
         self.check_operation(act, x, g)?;
         self.check_same_tensor(x, out, what)?;
-        if [Some(x), g].into_iter().flatten().any(|input| overlaps(input, out)) {
+        if [Some(x), g].into_iter().flatten().any(|input| input.overlaps(out)) {
             return Err(Error::Shape(format!(
                 "{what} overlaps an input; use forward_inplace to overwrite x"
             )));

@@ -114,6 +114,13 @@ impl GpuBuffer {
         (self.offset, self.offset + bytes)
     }
 
+    /// True if this tensor and `other` share any byte of device memory (the padding of the
+    /// crate's own tensors included).
+    pub(crate) fn overlaps(&self, other: &GpuBuffer) -> bool {
+        let ((a0, a1), (b0, b1)) = (self.extent(), other.extent());
+        self.buffer == other.buffer && a0 < b1 && b0 < a1
+    }
+
     /// Keeps this tensor's allocation out of the pool for good (see [`Lease::retire`]).
     pub(crate) fn retire(&self) {
         if let Some(lease) = &self.lease {
