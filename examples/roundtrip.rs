@@ -57,6 +57,7 @@ fn round_trip<T: Element + PartialEq + std::fmt::Debug>(
 }
 
 fn main() -> Result<(), Error> {
+    env_logger::init();
     let args: Vec<String> = std::env::args().collect();
     let n: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(1 << 26);
     let dtype = match args.get(2).map(String::as_str) {

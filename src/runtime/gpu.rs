@@ -114,16 +114,57 @@ impl GpuActivations {
                 ..Default::default()
             })
             .await?;
-        let mut gpu = Self::from_device(device, queue)?;
+        let mut gpu = Self::join(device, queue)?;
         gpu.info = adapter.get_info();
         gpu.verify = opts.verify;
         gpu.wait_timeout = opts.wait_timeout;
+        let searched = if opts.backends == wgpu::Backends::all() {
+            "all".to_string()
+        } else {
+            opts.backends
+                .iter_names()
+                .map(|(name, _)| name.to_lowercase())
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        gpu.log_chosen(&format!("opened (backends searched: {searched})"));
         Ok(gpu)
     }
 
     /// Joins an application's own device and queue. Verification follows the build type (on in
     /// debug builds); use [`set_verify`](Self::set_verify) to change it.
     pub fn from_device(device: wgpu::Device, queue: wgpu::Queue) -> Result<Self, Error> {
+        let gpu = Self::join(device, queue)?;
+        gpu.log_chosen("joined the application's device");
+        Ok(gpu)
+    }
+
+    /// Logs (at `info`) the adapter this instance runs on and the device limits it works within.
+    fn log_chosen(&self, how: &str) {
+        let (info, l) = (&self.info, &self.limits);
+        log::info!(
+            "{how}: adapter {:?}, backend {}, device type {:?}, driver {:?} / {:?}, verify {}",
+            info.name,
+            info.backend,
+            info.device_type,
+            info.driver,
+            info.driver_info,
+            self.verify,
+        );
+        log::info!(
+            "limits: max_storage_buffer_binding_size {}, max_buffer_size {}, \
+             max_compute_workgroups_per_dimension {}, min_storage_buffer_offset_alignment {}, \
+             max_compute_invocations_per_workgroup {}",
+            l.max_storage_buffer_binding_size,
+            l.max_buffer_size,
+            l.max_compute_workgroups_per_dimension,
+            l.min_storage_buffer_offset_alignment,
+            l.max_compute_invocations_per_workgroup,
+        );
+    }
+
+    /// The instance around `device` and `queue`, with the build type's defaults.
+    fn join(device: wgpu::Device, queue: wgpu::Queue) -> Result<Self, Error> {
         let uncaptured = Arc::new(Mutex::new(None::<String>));
         let sink = uncaptured.clone();
         device.on_uncaptured_error(Arc::new(move |e: wgpu::Error| {
