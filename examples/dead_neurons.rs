@@ -230,33 +230,36 @@ fn loss(logits: impl IntoIterator<Item = f64>, labels: &[f32]) -> f64 {
     sum / labels.len() as f64
 }
 
-/// The loss of the whole network in f64 on the CPU, activations from the float64 reference:
-/// the finite differences' side of the gradient check.
-fn loss_f64(act: Activation, p: &[f64], x: &[f32], labels: &[f32]) -> f64 {
-    let layer = |input: &[f64], w: &[f64], b: &[f64], k: usize| -> Vec<f64> {
+/// The whole network in f64 on the CPU, activations from the float64 reference: the finite
+/// differences' side of the gradient check. Returns the hidden layers' inputs W·x + b (both
+/// layers, to spot a step that crosses a kink) and the loss.
+fn forward_f64(act: Activation, p: &[f64], x: &[f32], labels: &[f32]) -> (Vec<f64>, f64) {
+    let pre = |input: &[f64], w: &[f64], b: &[f64], k: usize| -> Vec<f64> {
         input
             .chunks_exact(k)
             .flat_map(|row| {
-                w.chunks_exact(k).zip(b).map(move |(wj, bj)| {
-                    let z: f64 = row.iter().zip(wj).map(|(a, b)| a * b).sum::<f64>() + bj;
-                    reference::forward_f64(act, z)
-                })
+                w.chunks_exact(k)
+                    .zip(b)
+                    .map(move |(wj, bj)| row.iter().zip(wj).map(|(a, b)| a * b).sum::<f64>() + bj)
             })
             .collect()
     };
     let x: Vec<f64> = x.iter().map(|&v| v as f64).collect();
-    let h1 = layer(&x, &p[W1], &p[B1], 2);
-    let h2 = layer(&h1, &p[W2], &p[B2], H);
+    let z1 = pre(&x, &p[W1], &p[B1], 2);
+    let h1: Vec<f64> = z1.iter().map(|&z| reference::forward_f64(act, z)).collect();
+    let z2 = pre(&h1, &p[W2], &p[B2], H);
+    let h2: Vec<f64> = z2.iter().map(|&z| reference::forward_f64(act, z)).collect();
     let logits =
         h2.chunks_exact(H).map(|h| h.iter().zip(&p[W3]).map(|(a, b)| a * b).sum::<f64>() + p[B3]);
-    loss(logits, labels)
+    let loss = loss(logits, labels);
+    (z1.into_iter().chain(z2).collect(), loss)
 }
 
 /// Checks the network's backward pass (GPU activations, f32) against central differences of
-/// [`loss_f64`] for every parameter, on the first `n` points. Returns the largest difference
-/// relative to the largest gradient, and how many parameters were skipped because a step of
-/// the difference moved a hidden input across a kink (ReLU's 0), where a difference quotient
-/// means nothing.
+/// [`forward_f64`]'s loss for every parameter, on the points given. Returns the largest
+/// difference relative to the largest gradient, and how many parameters were skipped because
+/// a step of the difference moved a hidden input across a kink (ReLU's 0), where a difference
+/// quotient means nothing.
 fn gradient_check(
     gpu: &GpuActivations,
     act: Activation,
@@ -269,33 +272,16 @@ fn gradient_check(
     let g = net.backward(p, x, labels, &t)?;
     let base: Vec<f64> = p.0.iter().map(|&v| v as f64).collect();
     let step = 1e-6;
-    // The hidden inputs of the f64 network, to spot a step that crosses a kink.
-    let signs = |q: &[f64]| -> Vec<bool> {
-        let xs: Vec<f64> = x.iter().map(|&v| v as f64).collect();
-        let pre = |input: &[f64], w: &[f64], b: &[f64], k: usize| -> Vec<f64> {
-            input
-                .chunks_exact(k)
-                .flat_map(|row| {
-                    w.chunks_exact(k).zip(b).map(move |(wj, bj)| {
-                        row.iter().zip(wj).map(|(a, b)| a * b).sum::<f64>() + bj
-                    })
-                })
-                .collect()
-        };
-        let z1 = pre(&xs, &q[W1], &q[B1], 2);
-        let h1: Vec<f64> = z1.iter().map(|&z| reference::forward_f64(act, z)).collect();
-        let z2 = pre(&h1, &q[W2], &q[B2], H);
-        z1.iter().chain(&z2).map(|&z| z > 0.0).collect()
-    };
+    let signs = |z: Vec<f64>| -> Vec<bool> { z.into_iter().map(|z| z > 0.0).collect() };
     let (mut worst, mut largest, mut skipped) = (0.0f64, 0.0f64, 0);
     let mut q = base.clone();
     for i in 0..N_PARAMS {
         q[i] = base[i] + step;
-        let (up, up_signs) = (loss_f64(act, &q, x, labels), signs(&q));
+        let (up_z, up) = forward_f64(act, &q, x, labels);
         q[i] = base[i] - step;
-        let (down, down_signs) = (loss_f64(act, &q, x, labels), signs(&q));
+        let (down_z, down) = forward_f64(act, &q, x, labels);
         q[i] = base[i];
-        if up_signs != down_signs {
+        if signs(up_z) != signs(down_z) {
             skipped += 1;
             continue;
         }
