@@ -148,6 +148,8 @@ struct Hidden {
     z: GpuBuffer,
     /// The bias, on the GPU.
     b: GpuBuffer,
+    /// W·x + b, rounded as the GPU rounds it (once, in f32): the pre-activation values.
+    pre: Vec<f32>,
     /// act(W·x + b), downloaded.
     h: Vec<f32>,
 }
@@ -165,11 +167,12 @@ struct Net<'a> {
 }
 
 impl Net<'_> {
-    fn layer(&self, z: Vec<f32>, b: &[f32]) -> Result<Hidden, gpu_activations::Error> {
+    fn layer(&self, z: Vec<f32>, bias: &[f32]) -> Result<Hidden, gpu_activations::Error> {
+        let pre = z.iter().enumerate().map(|(i, v)| v + bias[i % H]).collect();
         let z = self.gpu.upload(&z)?;
-        let b = self.gpu.upload(b)?;
+        let b = self.gpu.upload(bias)?;
         let h = self.gpu.download(&self.gpu.bias_forward(self.act, &z, &b, H, 1)?)?;
-        Ok(Hidden { z, b, h })
+        Ok(Hidden { z, b, pre, h })
     }
 
     fn forward(&self, p: &Params, x: &[f32]) -> Result<Trace, gpu_activations::Error> {
@@ -310,16 +313,6 @@ fn fraction_of_units(values: &[f32], pred: impl Fn(f32) -> bool) -> f64 {
     all as f64 / H as f64
 }
 
-/// W·x + b, rounded as the GPU rounds it: the hidden layer's pre-activation values.
-fn pre_activation(
-    l: &Hidden,
-    gpu: &GpuActivations,
-    b: &[f32],
-) -> Result<Vec<f32>, gpu_activations::Error> {
-    let z = gpu.download(&l.z)?;
-    Ok(z.iter().enumerate().map(|(i, v)| v + b[i % H]).collect())
-}
-
 /// One activation's training run.
 struct Run {
     label: &'static str,
@@ -345,16 +338,16 @@ fn train(
         let t = net.forward(&p, x)?;
         let l2 = &t.hidden[1];
         if epoch == 0 || epoch == EPOCHS {
-            let values = (pre_activation(l2, gpu, &p.0[B2])?, l2.h.clone());
+            let values = (l2.pre.clone(), l2.h.clone());
             if epoch == 0 { start = values } else { end = values }
         }
         let loss = loss(t.logits.iter().map(|&l| l as f64), labels);
         let right = t.logits.iter().zip(labels).filter(|(l, y)| (**l > 0.0) == (**y > 0.5)).count();
         let mut dead = 0.0;
         let mut all_negative = 0.0;
-        for (l, b) in t.hidden.iter().zip([&p.0[B1], &p.0[B2]]) {
+        for l in &t.hidden {
             dead += fraction_of_units(&l.h, |v| v == 0.0) / 2.0;
-            all_negative += fraction_of_units(&pre_activation(l, gpu, b)?, |v| v <= 0.0) / 2.0;
+            all_negative += fraction_of_units(&l.pre, |v| v <= 0.0) / 2.0;
         }
         let accuracy = right as f64 / labels.len() as f64;
         let r = Record { epoch, loss, accuracy, dead, all_negative };
