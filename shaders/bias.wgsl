@@ -8,8 +8,16 @@
 // passes through the barrier (opaque() in numerics.wgsl) so that no rewrite merges it with
 // the activation's arithmetic.
 
-@group(0) @binding(4) var<storage, read> bias: array<f32>;
+// The bias is always a tensor of the crate's own (wrapped or 16-bit biases are copied first), so
+// it starts at offset 0 and is padded to whole words: it is read as vec4s, so that the 8
+// consecutive channels of a dense layer's word are two loads.
+@group(0) @binding(4) var<storage, read> bias: array<vec4<f32>>;
 @group(0) @binding(8) var<storage, read_write> partials: array<f32>;
+
+// bias[c]
+fn bias_at(c: u32) -> f32 {
+    return bias[c >> 2u][c & 3u];
+}
 
 fn biased4(x: vec4<f32>, b: vec4<f32>) -> vec4<f32> {
     let s = x + b;
@@ -49,26 +57,25 @@ fn bias_word(e0: u32) -> Word {
     let channels = params.shape.x;
     let spatial = params.shape.y;
     if (BIAS_WORDS == 2u) {
-        let c = div_rem(e0, channels, params.shape.z).y;
-        return Word(vec4<f32>(bias[c], bias[c + 1u], bias[c + 2u], bias[c + 3u]),
-            vec4<f32>(bias[c + 4u], bias[c + 5u], bias[c + 6u], bias[c + 7u]));
+        let c = div_rem(e0, channels, params.shape.z).y >> 2u; // a multiple of 8, as a vec4 index
+        return Word(bias[c], bias[c + 1u]);
     }
     let row = div_rem(e0, spatial, params.shape.w); // (row, position in it)
     var c = div_rem(row.x, channels, params.shape.z).y;
     if (BIAS_WORDS == 1u) {
-        let b = vec4<f32>(bias[c]);
+        let b = vec4<f32>(bias_at(c));
         return Word(b, b);
     }
     // Any layout: one load when the 8 share a channel, otherwise the channel stepped per
     // element without branches.
     var r = row.y;
     if (r + 7u < spatial) {
-        let b = vec4<f32>(bias[c]);
+        let b = vec4<f32>(bias_at(c));
         return Word(b, b);
     }
     var v: array<f32, 8>;
     for (var k = 0u; k < 8u; k++) {
-        v[k] = bias[c];
+        v[k] = bias_at(c);
         r += 1u;
         let next = r == spatial;
         r = select(r, 0u, next);
@@ -80,14 +87,11 @@ fn bias_word(e0: u32) -> Word {
 
 @compute @workgroup_size(WG)
 fn bias_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) l: u32) {
-    let base = first_index(wid, l);
-    for (var k = 0u; k < PER; k++) {
-        let i = base + k * WG;
-        if (i < params.n) {
-            let x = load_x(params.start.x + i);
-            let b = bias_word(params.start.w + 8u * i);
-            store_y(params.start.y + i, fwd_word(Word(biased4(x.lo, b.lo), biased4(x.hi, b.hi))));
-        }
+    let i = word_index(wid, l);
+    if (i < params.n) {
+        let x = load_x(params.start.x + i);
+        let b = bias_word(params.start.w + 8u * i);
+        store_y(params.start.y + i, fwd_word(Word(biased4(x.lo, b.lo), biased4(x.hi, b.hi))));
     }
 }
 
@@ -103,7 +107,7 @@ fn bias_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocatio
     let per_channel = params.count / channels;
     let start = b * params.shape.w;
     let end = min(start + params.shape.w, per_channel);
-    let bc = bias[c];
+    let bc = bias_at(c);
     var acc = 0.0;
     for (var j = start + l; j < end; j += WG) {
         // j-th element of channel c: batch j / S, position j % S

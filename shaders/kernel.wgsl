@@ -5,9 +5,9 @@
 // The storage pieces (shaders/storage/, chosen by the host for the tensors' type) are
 // prepended too, with the host's bindings of the tensors xs, ys, gs and load_x, load_g, load_y,
 // store_y, which move one word of 8 elements between memory and a Word of f32s (word.wgsl);
-// the arithmetic is f32 whatever the storage. Tensors are padded to whole words. WG
-// (invocations per workgroup) and PER (words per invocation) are set by the host
-// (src/runtime/pipeline.rs). The uniform block is storage/params.wgsl.
+// the arithmetic is f32 whatever the storage. Tensors are padded to whole words. Each invocation
+// moves one word, with no loop (see WORKGROUP in src/runtime/pipeline.rs, which sets WG, the
+// invocations per workgroup). The uniform block is storage/params.wgsl.
 
 // The optimization barrier's zero (see opaque() in numerics.wgsl), read at run time.
 fn barrier_zero() -> u32 {
@@ -56,45 +56,34 @@ fn bwd_word(x: Word, g: Word) -> Word {
     return Word(bwd4(x.lo, g.lo), bwd4(x.hi, g.hi));
 }
 
-// Each workgroup covers a tile of WG * PER words; invocation l handles tile[k * WG + l] for
-// k < PER, so that neighbouring invocations touch neighbouring memory at every step. This is
-// the invocation's first word (k = 0).
-fn first_index(wid: vec3<u32>, l: u32) -> u32 {
-    return (wid.x + wid.y * params.row) * (WG * PER) + l;
+// The word of invocation l of workgroup wid: neighbouring invocations touch neighbouring memory.
+fn word_index(wid: vec3<u32>, l: u32) -> u32 {
+    return (wid.x + wid.y * params.row) * WG + l;
 }
 
 @compute @workgroup_size(WG)
 fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) l: u32) {
-    let base = first_index(wid, l);
-    for (var k = 0u; k < PER; k++) {
-        let i = base + k * WG;
-        if (i < params.n) {
-            store_y(params.start.y + i, fwd_word(load_x(params.start.x + i)));
-        }
+    let i = word_index(wid, l);
+    if (i < params.n) {
+        store_y(params.start.y + i, fwd_word(load_x(params.start.x + i)));
     }
 }
 
 @compute @workgroup_size(WG)
 fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) l: u32) {
-    let base = first_index(wid, l);
-    for (var k = 0u; k < PER; k++) {
-        let i = base + k * WG;
-        if (i < params.n) {
-            let g = load_g(params.start.z + i);
-            store_y(params.start.y + i, bwd_word(load_x(params.start.x + i), g));
-        }
+    let i = word_index(wid, l);
+    if (i < params.n) {
+        let g = load_g(params.start.z + i);
+        store_y(params.start.y + i, bwd_word(load_x(params.start.x + i), g));
     }
 }
 
 @compute @workgroup_size(WG)
 fn forward_inplace(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) l: u32) {
-    let base = first_index(wid, l);
-    for (var k = 0u; k < PER; k++) {
-        let i = base + k * WG;
-        if (i < params.n) {
-            let j = params.start.y + i;
-            store_y(j, fwd_word(load_y(j)));
-        }
+    let i = word_index(wid, l);
+    if (i < params.n) {
+        let j = params.start.y + i;
+        store_y(j, fwd_word(load_y(j)));
     }
 }
 

@@ -70,6 +70,29 @@ def report(name, fn, a, b, n):
     return cs
 
 
+def lawson_poly(name, fn, a, b, n, scale=lambda x: 1.0, iters=300, samples=3000):
+    """Polynomial of degree n in x (no change of variable) minimising the largest of
+    |scale(x) (P(x) - fn(x))| / |fn(x)| on [a, b] by Lawson's reweighting; coefficients rounded
+    to f32 (printed with the largest weighted error of the rounded ones, in units of 2^-24)."""
+    k = np.arange(samples)
+    xs = (a + b) / 2 + (b - a) / 2 * np.cos(np.pi * (k + 0.5) / samples)
+    ys = np.array([float(fn(mp.mpf(x))) for x in xs])
+    w0 = np.array([scale(x) for x in xs]) / np.abs(ys)
+    basis = np.stack([xs**j for j in range(n + 1)], 1)
+    w = np.ones(samples)
+    for _ in range(iters):
+        sw = w0 * np.sqrt(w)
+        c, *_ = np.linalg.lstsq(basis * sw[:, None], ys * sw, rcond=None)
+        err = np.abs((basis @ c - ys) * w0)
+        w = w * err
+        w /= w.sum()
+    cs = [f32(v) for v in c]
+    err = np.max(np.abs((basis @ np.array(cs) - ys) * w0))
+    print(f"// {name}: [{a}, {b}], degree {n}, max weighted error {err / 2**-24:.3f} x 2^-24")
+    print("    " + ", ".join(f"{v!r}" for v in cs))
+    return cs
+
+
 def phi(t):
     return mp.exp(-t * t / 2) / mp.sqrt(2 * mp.pi)
 
@@ -115,23 +138,23 @@ def mills_rational(n, a=0.0, b=20.0, samples=2500, iters=60, fixed=None):
     return best
 
 
-def report_mills(n):
-    """Fits mills_rational, then rounds its coefficients to f32 one at a time (low degree of Pm
-    first, then Qm), refitting the others to absorb each rounding."""
+def report_mills(n, a=0.0, b=20.0):
+    """Fits mills_rational on [a, b], then rounds its coefficients to f32 one at a time (low
+    degree of Pm first, then Qm), refitting the others to absorb each rounding."""
     fixed = {}
-    p, q, _ = mills_rational(n)
+    p, q, _ = mills_rational(n, a, b)
     for i in range(2 * n + 2):
         fixed[i] = f32(np.concatenate([p, q[1:]])[i])
         if len(fixed) < 2 * n + 2:
-            p, q, _ = mills_rational(n, fixed=dict(fixed))
+            p, q, _ = mills_rational(n, a, b, fixed=dict(fixed))
     c = [fixed[i] for i in range(2 * n + 2)]
     p, q = c[:n + 1], [1.0] + c[n + 1:]
     err = 0.0
-    for t in np.linspace(0, 20, 4001):
+    for t in np.linspace(a, b, 4001):
         qv = sum(v * t**j for j, v in enumerate(q))
         m = qv / (t * qv + sum(v * t**j for j, v in enumerate(p)))
         err = max(err, abs(m - float(mills(mp.mpf(t)))) / float(mills(mp.mpf(t))))
-    print(f"// Mills' ratio M(t) = Qm / (t Qm + Pm) on [0, 20], max rel error {err:.2e} "
+    print(f"// Mills' ratio M(t) = Qm / (t Qm + Pm) on [{a}, {b}], max rel error {err:.2e} "
           f"(rounded coefficients, float64 evaluation)")
     print("    Pm: " + ", ".join(f"{v!r}" for v in p))
     print("    Qm: " + ", ".join(f"{v!r}" for v in q))
@@ -147,19 +170,23 @@ if __name__ == "__main__":
     # atan on the reduced range |t| <= 7/16: atan(t) = t - t z Q(z), z = t^2, Q fitted.
     report("atan Q(z)", lambda z: (mp.sqrt(z) - mp.atan(mp.sqrt(z))) / mp.sqrt(z) ** 3
            if z > 0 else mp.mpf(1) / 3, mp.mpf(0), (mp.mpf(7) / 16) ** 2, 5)
-    # GELU, |x| <= 1: Phi(x) = 1/2 + x P(x^2), fitted in z = x^2 in [0, 1].
-    report("gelu Phi P(z)", lambda z: (mp.ncdf(mp.sqrt(z)) - mp.mpf(1) / 2) / mp.sqrt(z)
-           if z > 0 else 1 / mp.sqrt(2 * mp.pi), 0, 1, 8)
-    # GELU, |x| > 1: Q(t) = phi(t) M(t), Mills' ratio M as one rational on [0, 20], and
-    # phi(t) = e^(-t^2/2 - ln sqrt(2 pi)) with ln sqrt(2 pi) split into 15 bits + the rest.
-    report_mills(4)
+    # GELU, |x| < 1/2: Phi(x) = 1/2 + x P(x^2), fitted in z = x^2 in [0, 1/4].
+    lawson_poly("gelu Phi P(z)", lambda z: (mp.ncdf(mp.sqrt(z)) - mp.mpf(1) / 2) / mp.sqrt(z)
+                if z > 0 else 1 / mp.sqrt(2 * mp.pi), 0.0, 0.25, 3)
+    # GELU, |x| >= 1/2: Q(t) = phi(t) M(t), Mills' ratio M as one rational on [1/2, 20], and
+    # phi(t) = e^(-t^2/2 - ln sqrt(2 pi)) with ln sqrt(2 pi) split into 15 bits + the rest,
+    # e^r - 1 = r + r^2 P(r) on the reduced range.
+    report_mills(3, 0.5, 20.0)
     lnc = mp.log(mp.sqrt(2 * mp.pi))
     lnc_hi = mp.nint(lnc * 2**15) / 2**15
     print(f"// ln sqrt(2 pi) = {float(lnc_hi)!r} + {float(lnc - lnc_hi)!r}")
-    # GELU derivative around its zero x0: gelu'(x) = (x - x0) S(x) on [-1.5, -0.25].
+    # (weighted by r^2 / e^r: the error of r + r^2 P(r) relative to e^r)
+    lawson_poly("gelu e^r P(r)", lambda r: (mp.expm1(r) - r) / r**2 if r != 0 else mp.mpf(1) / 2,
+                -0.3536, 0.3536, 4, scale=lambda r: r * r * float((mp.expm1(r) - r) / r**2) / np.exp(r))
+    # GELU derivative around its zero x0: gelu'(x) = (x - x0) S(x) on [-1, -1/2].
     x0 = mp.findroot(lambda x: mp.ncdf(x) + x * phi(x), -0.75)
     print(f"// gelu' zero x0 = {float(x0)!r}; f32 {f32(x0)!r}, residual {float(x0 - f32(x0))!r}")
-    report("gelu' S(x)", lambda x: (mp.ncdf(x) + x * phi(x)) / (x - x0), -1.5, -0.25, 10)
+    report("gelu' S(x)", lambda x: (mp.ncdf(x) + x * phi(x)) / (x - x0), -1, -0.5, 6)
     K = 2 * mp.sqrt(2 / mp.pi)
     A = mp.mpf("0.044715")
 

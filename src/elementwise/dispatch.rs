@@ -40,8 +40,8 @@ fn magic(d: u32) -> u32 {
 
 /// Workgroup grid `(x, y)` covering `words` words with x at most `max_dim`.
 pub(crate) fn grid(words: u64, max_dim: u32) -> (u32, u32) {
-    let (wg, per) = crate::runtime::pipeline::tile();
-    crate::rowwise::launch::grid_groups(words.div_ceil(wg * per), max_dim)
+    let wg = crate::runtime::pipeline::WORKGROUP;
+    crate::rowwise::launch::grid_groups(words.div_ceil(wg), max_dim)
 }
 
 /// The buffers of one elementwise operation.
@@ -129,7 +129,7 @@ impl<'a> Operands<'a> {
 impl GpuActivations {
     /// The limits the dispatches of an operation respect.
     fn plan_limits(&self) -> plan::Limits {
-        let (wg, per) = crate::runtime::pipeline::tile();
+        let wg = crate::runtime::pipeline::WORKGROUP;
         let groups = (self.limits.max_compute_workgroups_per_dimension as u64).pow(2);
         plan::Limits {
             align: (self.limits.min_storage_buffer_offset_alignment as u64).max(4),
@@ -137,7 +137,7 @@ impl GpuActivations {
                 .limits
                 .max_storage_buffer_binding_size
                 .min(self.limits.max_buffer_size),
-            max_words: groups * wg * per,
+            max_words: groups * wg,
             max_units: groups * wg,
         }
     }
@@ -174,7 +174,7 @@ impl GpuActivations {
         let operands: Vec<_> = ops.buffers().into_iter().flatten().collect();
         let aliased = ops.aliased();
         let max_dim = self.limits.max_compute_workgroups_per_dimension;
-        let (wg, _) = crate::runtime::pipeline::tile();
+        let wg = crate::runtime::pipeline::WORKGROUP;
         for piece in plan::plan(&operands, &self.plan_limits()) {
             let access = Access { elements: piece.elements, aliased };
             let pipe = self.pipelines.get(&self.device, ops.key(act, access, piece.first))?;
@@ -280,8 +280,7 @@ mod tests {
 
     #[test]
     fn grid_spills_into_y_past_the_dimension_limit() {
-        let (wg, per) = crate::runtime::pipeline::tile();
-        let tile = wg * per; // words per workgroup
+        let tile = crate::runtime::pipeline::WORKGROUP; // words per workgroup
         assert_eq!(grid(1, 65_535), (1, 1));
         assert_eq!(grid(tile, 65_535), (1, 1));
         assert_eq!(grid(tile + 1, 65_535), (2, 1));

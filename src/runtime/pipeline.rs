@@ -150,18 +150,16 @@ fn storage_source(x: DType, y: DType, aliased: bool) -> String {
 /// storage pieces).
 fn cast_source(from: DType, to: DType, aliased: bool) -> String {
     const CAST: &str = include_str!("../../shaders/cast.wgsl");
-    let (wg, per) = tile();
     let storage = storage_source(from, to, aliased);
-    format!("const WG: u32 = {wg}u;\nconst PER: u32 = {per}u;\n{storage}\n{CAST}")
+    format!("const WG: u32 = {WORKGROUP}u;\n{storage}\n{CAST}")
 }
 
 /// The elementwise module for `act` on tensors of `storage` (with the bias kernels when
 /// `bias`).
 fn elementwise_source(act: Activation, storage: DType, aliased: bool, bias: bool) -> String {
     const BIAS: &str = include_str!("../../shaders/bias.wgsl");
-    let (wg, per) = tile();
     format!(
-        "const WG: u32 = {wg}u;\nconst PER: u32 = {per}u;\n{NUMERICS}\n// ---- {}\n{}\n\
+        "const WG: u32 = {WORKGROUP}u;\n{NUMERICS}\n// ---- {}\n{}\n\
          // ---- storage: {}\n{}\n{KERNEL}\n{}",
         act.name(),
         act.spec().wgsl,
@@ -171,14 +169,12 @@ fn elementwise_source(act: Activation, storage: DType, aliased: bool, bias: bool
     )
 }
 
-/// Invocations per workgroup and words (8 elements) per invocation of the elementwise kernel.
-/// Chosen by `cargo bench --bench throughput` on lavapipe: 256 invocations × 16 elements
-/// moved relu at copy speed at 16M elements where 256 × 4, 64 × 16, 64 × 64 and 1024 × 4
-/// reached 0.55–0.9 of it; for the transcendental activations, which are bound by arithmetic
-/// there, the shapes were within noise.
-pub(crate) const fn tile() -> (u64, u64) {
-    (256, 2)
-}
+/// Invocations per workgroup of the elementwise and cast kernels, each invocation moving one
+/// word (8 elements). One word per invocation and no loop: on lavapipe the same GELU body
+/// inside a loop over two words (or even one) ran 1.5 × slower (the compiler hoists the
+/// activation's constants out of the loop and then spills them), while relu kept copy speed
+/// either way (`cargo bench --bench throughput`; 64 and 1024 invocations were within noise).
+pub(crate) const WORKGROUP: u64 = 256;
 
 /// Invocations per workgroup of PReLU's elementwise passes and of its weight-gradient
 /// reduction (a power of two: the reduction tree halves it).
