@@ -87,7 +87,7 @@ fn bias_word(e0: u32) -> Word {
 
 @compute @workgroup_size(WG)
 fn bias_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) l: u32) {
-    let i = word_index(wid, l);
+    let i = grid_index(wid, l);
     if (i < params.n) {
         let x = load_x(params.start.x + i);
         let b = bias_word(params.start.w + 8u * i);

@@ -6,7 +6,7 @@
 
 @compute @workgroup_size(WG)
 fn convert(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) l: u32) {
-    let i = (wid.x + wid.y * params.row) * WG + l;
+    let i = grid_index(wid, l);
     if (i < params.n) {
         store_y(params.start.y + i, load_x(params.start.x + i));
     }

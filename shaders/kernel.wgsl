@@ -56,14 +56,9 @@ fn bwd_word(x: Word, g: Word) -> Word {
     return Word(bwd4(x.lo, g.lo), bwd4(x.hi, g.hi));
 }
 
-// The word of invocation l of workgroup wid: neighbouring invocations touch neighbouring memory.
-fn word_index(wid: vec3<u32>, l: u32) -> u32 {
-    return (wid.x + wid.y * params.row) * WG + l;
-}
-
 @compute @workgroup_size(WG)
 fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) l: u32) {
-    let i = word_index(wid, l);
+    let i = grid_index(wid, l);
     if (i < params.n) {
         store_y(params.start.y + i, fwd_word(load_x(params.start.x + i)));
     }
@@ -71,7 +66,7 @@ fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_inde
 
 @compute @workgroup_size(WG)
 fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) l: u32) {
-    let i = word_index(wid, l);
+    let i = grid_index(wid, l);
     if (i < params.n) {
         let g = load_g(params.start.z + i);
         store_y(params.start.y + i, bwd_word(load_x(params.start.x + i), g));
@@ -80,7 +75,7 @@ fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_ind
 
 @compute @workgroup_size(WG)
 fn forward_inplace(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) l: u32) {
-    let i = word_index(wid, l);
+    let i = grid_index(wid, l);
     if (i < params.n) {
         let j = params.start.y + i;
         store_y(j, fwd_word(load_y(j)));

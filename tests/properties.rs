@@ -114,10 +114,12 @@ fn invalid_activation() -> impl Strategy<Value = Activation> {
     )
 }
 
-/// Lengths biased to 0, 1, 3, 4, 5, the kernel's tile (1,024 vec4s = 4,096 floats), the fusing
-/// limit of batches (65,536) and their neighbours, and anything up to 300,000.
+/// Lengths biased to 0, 1, 3, 4, 5, one and two workgroups of the kernel (256 words of 8 =
+/// 2,048 floats, and 4,096), the fusing limit of batches (65,536) and their neighbours, and
+/// anything up to 300,000.
 fn length() -> impl Strategy<Value = usize> {
-    let edges = [0usize, 1, 3, 4, 5, 4_095, 4_096, 4_097, 65_535, 65_536, 65_537];
+    let edges =
+        [0usize, 1, 3, 4, 5, 2_047, 2_048, 2_049, 4_095, 4_096, 4_097, 65_535, 65_536, 65_537];
     prop_oneof![
         3 => proptest::sample::select(edges.to_vec()),
         2 => 1usize..64,

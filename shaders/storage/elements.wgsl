@@ -12,7 +12,7 @@ struct ElUnit {
 }
 
 fn el_unit(wid: vec3<u32>, l: u32) -> ElUnit {
-    let index = params.start.y / EL_Y + (wid.x + wid.y * params.row) * WG + l;
+    let index = params.start.y / EL_Y + grid_index(wid, l);
     let first = index * EL_Y - params.start.y;
     let ok = vec2<bool>(first < params.count, EL_Y == 2u && first + 1u < params.count);
     return ElUnit(index, first, ok);

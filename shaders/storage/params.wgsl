@@ -18,3 +18,10 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
+
+// The position of invocation l of workgroup wid in the grid (WG invocations per workgroup,
+// params.row workgroups per row): the word it moves in the word entry points, its unit (from
+// the first) in the element ones, so that neighbouring invocations touch neighbouring memory.
+fn grid_index(wid: vec3<u32>, l: u32) -> u32 {
+    return (wid.x + wid.y * params.row) * WG + l;
+}
