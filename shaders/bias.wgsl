@@ -49,7 +49,8 @@ fn div_rem(n: u32, d: u32, magic: u32) -> vec2<u32> {
 // How a word finds its biases, set per pipeline by the host (BiasWords in pipeline.rs) so that
 // the compiled kernel keeps only its own path: 0 any layout, 1 the 8 elements share a channel
 // (spatial a multiple of 8, words aligned), 2 they are 8 consecutive channels (spatial 1,
-// channels a multiple of 8, words aligned).
+// channels a multiple of 8, words aligned); 3 and 4 are those two on a grid of their own
+// (bias_forward_grid below).
 override BIAS_WORDS: u32 = 0u;
 
 // The biases of the 8 elements from e0.
@@ -94,6 +95,55 @@ fn bias_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation
         store_y(params.start.y + i, fwd_word(Word(biased4(x.lo, b.lo), biased4(x.hi, b.hi))));
     }
 }
+
+// The grid paths (BIAS_WORDS 3 and 4, chosen by the host for whole batches of at most
+// 4 * BIAS_UNIFORM_VEC4S channels) read a copy of the bias in a uniform buffer, and no channel is
+// divided out of an index: the grid says where a workgroup is. On a CPU adapter a storage
+// buffer is read lane by lane, one element at a time; a uniform buffer at an address that every
+// invocation shares is one load, and otherwise one vector gather. params.shape is
+// (C, words per row, rows).
+//   3: workgroup (block of a row, channel c, batch n) covers BIAS_GRID_WG words of row (n, c);
+//   4: workgroup (block of a row, group of BIAS_ROWS rows): each invocation moves its word
+//      (8 channels) of each of those rows, so the biases it loads serve BIAS_ROWS words. (A
+//      workgroup down one column of words, whose biases would be uniform, was 1.3-1.7 x
+//      slower: its invocations touch a different 4 KB row each.)
+@group(0) @binding(9) var<uniform> bias_u: array<vec4<f32>, BIAS_UNIFORM_VEC4S>;
+
+@compute @workgroup_size(BIAS_GRID_WG)
+fn bias_forward_grid(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) l: u32) {
+    let channels = params.shape.x;
+    let row_words = params.shape.y;
+    let position = wid.x * BIAS_GRID_WG + l;
+    if (position >= row_words) {
+        return;
+    }
+    if (BIAS_WORDS == 3u) {
+        let v = vec4<f32>(bias_u[wid.y >> 2u][wid.y & 3u]);
+        biased_word((wid.z * channels + wid.y) * row_words + position, Word(v, v));
+    } else {
+        let b = Word(bias_u[2u * position], bias_u[2u * position + 1u]);
+        let row = BIAS_ROWS * wid.y;
+        let word = row * row_words + position;
+        biased_word(word, b);
+        if (row + 1u < params.shape.z) {
+            biased_word(word + row_words, b);
+        }
+        if (row + 2u < params.shape.z) {
+            biased_word(word + 2u * row_words, b);
+        }
+        if (row + 3u < params.shape.z) {
+            biased_word(word + 3u * row_words, b);
+        }
+    }
+}
+
+// y = f(x + b) for word `word` of the dispatch.
+fn biased_word(word: u32, b: Word) {
+    let x = load_x(params.start.x + word);
+    store_y(params.start.y + word, fwd_word(Word(biased4(x.lo, b.lo), biased4(x.hi, b.hi))));
+}
+
+const BIAS_ROWS: u32 = 4u;
 
 // Workgroup (b, c): block b of channel c's elements (params.shape.w of them), each element's
 // gradient grad_out * f'(x + bias[c]) written to y and summed; partials receives blocks * C

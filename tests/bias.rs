@@ -1,6 +1,7 @@
 //! Bias + activation (`bias_forward`, `bias_backward`) against the reference: the activation
 //! of the f32-rounded sum within its bounds, the bias gradient within 2⁻¹⁸ of the sum of its
-//! terms' magnitudes (plus half a unit of a 16-bit result's format, for the rounding to it).
+//! terms' magnitudes (plus half a unit of a 16-bit result's format, for the rounding to it, and
+//! the smallest normal f32 per term, for terms flushed to 0).
 
 mod common;
 
@@ -9,9 +10,22 @@ use gpu_activations::{Activation, DType, Error, GpuActivations, GpuBuffer, refer
 
 /// (N, C, S): a dense layer's output (S = 1), a convolution's (S = H·W) and odd sizes; between
 /// them every path a word takes to its biases (8 consecutive channels: S = 1 with C a multiple
-/// of 8; one channel: S a multiple of 8; any other layout).
-const SHAPES: &[(usize, usize, usize)] =
-    &[(4, 5, 1), (2, 3, 16), (3, 5, 7), (1, 1, 300), (64, 33, 1), (5, 24, 1)];
+/// of 8; one channel: S a multiple of 8; any other layout) and the grid paths, which read the
+/// bias from a uniform buffer: rows of one channel (S = 512, and S = 448, whose rows end inside
+/// a workgroup), groups of rows of 8 channels (7 rows, the last group short; 4,096 channels,
+/// the uniform buffer full).
+const SHAPES: &[(usize, usize, usize)] = &[
+    (4, 5, 1),
+    (2, 3, 16),
+    (3, 5, 7),
+    (1, 1, 300),
+    (64, 33, 1),
+    (5, 24, 1),
+    (3, 4, 512),
+    (2, 3, 448),
+    (7, 512, 1),
+    (9, 4096, 1),
+];
 
 fn upload(gpu: &GpuActivations, dtype: DType, v: &[f32]) -> GpuBuffer {
     match dtype {
@@ -52,7 +66,11 @@ fn check(
     common::assert_within_bounds_in(&format!("{label}: x + b, "), dtype, act, &xb, &gs, &y, &dx);
     let (want, magnitude) = reference::bias_grad(act, &xs, &bias, &gs, c, s);
     for k in 0..c {
-        let tolerance = magnitude[k] * 2f64.powi(-18) + 0.5 * ulp::ulp_of_in(dtype, want[k]);
+        // plus the smallest normal f32 per term: a term below f32's normal range (ELU's f′ far
+        // left) may be flushed to 0, as grad_x's own bounds allow
+        let flushed = (len / c) as f64 * f32::MIN_POSITIVE as f64;
+        let tolerance =
+            magnitude[k] * 2f64.powi(-18) + flushed + 0.5 * ulp::ulp_of_in(dtype, want[k]);
         let ok = db[k] as f64 == want[k]
             || (db[k] as f64 - want[k]).abs() <= tolerance
             || (db[k].is_nan() && want[k].is_nan());

@@ -55,8 +55,17 @@ pub(crate) enum Operands<'a> {
     InPlace { x: &'a GpuBuffer },
     /// y = x converted to y's storage type (the activation is ignored).
     Cast { x: &'a GpuBuffer, y: &'a GpuBuffer },
-    /// y = f(x + bias[c]), c = (i / spatial) % channels (f32 tensors of the crate's own).
-    Bias { x: &'a GpuBuffer, bias: &'a GpuBuffer, y: &'a GpuBuffer, channels: u32, spatial: u32 },
+    /// y = f(x + bias[c]), c = (i / spatial) % channels (f32 tensors of the crate's own);
+    /// `uniform`, when given, receives a copy of the bias for the paths that read it as a
+    /// uniform buffer (see [`BiasWords::choose`]).
+    Bias {
+        x: &'a GpuBuffer,
+        bias: &'a GpuBuffer,
+        y: &'a GpuBuffer,
+        channels: u32,
+        spatial: u32,
+        uniform: Option<&'a wgpu::Buffer>,
+    },
 }
 
 impl<'a> Operands<'a> {
@@ -83,16 +92,25 @@ impl<'a> Operands<'a> {
         }
     }
 
-    /// The pass, for a dispatch whose first word starts at element `first`.
-    fn direction(&self, first: u64) -> Direction {
+    /// The pass (`words`: how a bias dispatch finds its biases).
+    fn direction(&self, words: BiasWords) -> Direction {
         match *self {
             Operands::Forward { .. } | Operands::Cast { .. } => Direction::Forward,
             Operands::Backward { .. } => Direction::Backward,
             Operands::InPlace { .. } => Direction::InPlace,
-            Operands::Bias { channels, spatial, .. } => {
-                Direction::BiasForward(BiasWords::choose(channels, spatial, first))
-            }
+            Operands::Bias { .. } => Direction::BiasForward(words),
         }
+    }
+
+    /// How a bias dispatch covering `piece` finds its biases, and the grid of the paths that
+    /// have their own (the grid paths only when there is a uniform copy of the bias).
+    fn bias_words(&self, piece: &plan::Piece<'_>, max_dim: u32) -> (BiasWords, Option<[u32; 3]>) {
+        let Operands::Bias { x, channels, spatial, uniform, .. } = *self else {
+            return (BiasWords::Any, None);
+        };
+        let elements = (piece.n * 8).min(x.len() as u64 - piece.first);
+        let dim = if uniform.is_some() { max_dim } else { 0 };
+        BiasWords::choose(channels, spatial, piece.first, elements, dim)
     }
 
     fn input(&self) -> &GpuBuffer {
@@ -116,12 +134,13 @@ impl<'a> Operands<'a> {
         }
     }
 
-    /// The pipeline running `act` over these tensors with `access`, from element `first`.
-    fn key(&self, act: Activation, access: Access, first: u64) -> Key {
+    /// The pipeline running `act` over these tensors with `access` (`words`: see
+    /// [`direction`](Self::direction)).
+    fn key(&self, act: Activation, access: Access, words: BiasWords) -> Key {
         if let Operands::Cast { x, y } = self {
             return Key::Cast(x.dtype(), y.dtype(), access);
         }
-        let key = ElementwiseKey::new(act, self.direction(first), self.input().dtype());
+        let key = ElementwiseKey::new(act, self.direction(words), self.input().dtype());
         Key::Elementwise(ElementwiseKey { access, ..key })
     }
 }
@@ -177,15 +196,24 @@ impl GpuActivations {
         let wg = crate::runtime::pipeline::WORKGROUP;
         for piece in plan::plan(&operands, &self.plan_limits()) {
             let access = Access { elements: piece.elements, aliased };
-            let pipe = self.pipelines.get(&self.device, ops.key(act, access, piece.first))?;
+            let (words, bias_grid) = ops.bias_words(&piece, max_dim);
+            let pipe = self.pipelines.get(&self.device, ops.key(act, access, words))?;
             let (gx, gy) = if piece.elements {
                 crate::rowwise::launch::grid_groups(piece.n.div_ceil(wg), max_dim)
             } else {
                 grid(piece.n, max_dim)
             };
             let [sx, sy, sz] = piece.start;
-            let shape = match ops {
-                Operands::Bias { channels, spatial, .. } => {
+            let shape = match (ops, bias_grid) {
+                // (channels, words per row, rows) of the grid paths
+                (Operands::Bias { x, channels, spatial: 1, .. }, Some(_)) => {
+                    let rows = (piece.n * 8).min(x.len() as u64 - piece.first) / channels as u64;
+                    [channels, channels / 8, rows as u32, 0]
+                }
+                (Operands::Bias { channels, spatial, .. }, Some(_)) => {
+                    [channels, spatial / 8, 0, 0]
+                }
+                (Operands::Bias { channels, spatial, .. }, None) => {
                     [channels, spatial, magic(channels), magic(spatial)]
                 }
                 _ => [0; 4],
@@ -212,8 +240,13 @@ impl GpuActivations {
                     }),
                 }
             }));
-            if let Operands::Bias { bias, .. } = ops {
-                entries.push(wgpu::BindGroupEntry { binding: 4, resource: bias.binding() });
+            match (ops, bias_grid) {
+                (Operands::Bias { uniform: Some(u), .. }, Some(_)) => entries
+                    .push(wgpu::BindGroupEntry { binding: 9, resource: u.as_entire_binding() }),
+                (Operands::Bias { bias, .. }, _) => {
+                    entries.push(wgpu::BindGroupEntry { binding: 4, resource: bias.binding() })
+                }
+                _ => {}
             }
             let bind_group = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
                 label: Some(act.name()),
@@ -222,7 +255,8 @@ impl GpuActivations {
             });
             pass.set_pipeline(&pipe.pipeline);
             pass.set_bind_group(0, &bind_group, &[]);
-            pass.dispatch_workgroups(gx, gy, 1);
+            let [gx, gy, gz] = bias_grid.unwrap_or([gx, gy, 1]);
+            pass.dispatch_workgroups(gx, gy, gz);
         }
         Ok(())
     }
@@ -236,6 +270,9 @@ impl GpuActivations {
             });
             // The ring's lock is held until the submission that reads the slots is queued.
             let mut ring = self.ring.lock().unwrap_or_else(|p| p.into_inner());
+            if let Operands::Bias { bias, uniform: Some(u), .. } = ops {
+                enc.copy_buffer_to_buffer(&bias.buffer, bias.offset, u, 0, bias.byte_len());
+            }
             self.record(&mut enc, &mut *ring, act, ops)?;
             self.queue.submit([enc.finish()]);
             Ok(())

@@ -40,17 +40,70 @@ pub(crate) enum BiasWords {
     /// Spatial size 1 and a multiple of 8 channels, words at multiples of 8 elements: a word
     /// holds 8 consecutive channels.
     EightChannels = 2,
+    /// As `OneChannel`, on a grid of (block of a row, channel, batch): a workgroup's words are
+    /// all in one channel, so its invocations read one bias, from a uniform buffer.
+    ChannelRows = 3,
+    /// As `EightChannels`, on a grid of (block of a row, pair of rows): each invocation moves
+    /// the same 8 channels of two rows, reading their biases once, from a uniform buffer.
+    ChannelColumns = 4,
 }
 
+/// The most channels of the grid paths of the bias forward pass (`BiasWords::ChannelRows` and
+/// `ChannelColumns`), whose biases are copied to a uniform buffer: 16 KiB, the least binding
+/// size every device allows.
+pub(crate) const UNIFORM_BIAS_CHANNELS: usize = 4096;
+
+/// Invocations per workgroup of the grid paths of the bias forward pass: a small block, so
+/// that short rows (or few of them) leave few invocations idle.
+pub(crate) const BIAS_GRID_WG: u32 = 64;
+
 impl BiasWords {
-    /// The cheapest path valid for `channels`, `spatial` and a dispatch whose first word starts
-    /// at element `first`.
-    pub(crate) fn choose(channels: u32, spatial: u32, first: u64) -> BiasWords {
-        match (first % 8 == 0, spatial) {
+    /// The cheapest path valid for `channels`, `spatial` and a dispatch of the crate's own
+    /// tensors (words from element 0 of their binding) covering `elements` elements from
+    /// element `first`, with its workgroup grid when it needs its own. The grid paths read the
+    /// bias from a uniform buffer, where a CPU adapter loads an address shared by a workgroup
+    /// once (not once per lane) and gathers the rest as vectors. They need whole batches, at
+    /// most [`UNIFORM_BIAS_CHANNELS`] channels, a grid within `max_dim` per dimension (0: no
+    /// uniform copy, no grid path), and words for at least 3/4 of their invocations.
+    pub(crate) fn choose(
+        channels: u32,
+        spatial: u32,
+        first: u64,
+        elements: u64,
+        max_dim: u32,
+    ) -> (BiasWords, Option<[u32; 3]>) {
+        let (c, s) = (channels as u64, spatial as u64);
+        let batch = c * s;
+        let wg = BIAS_GRID_WG as u64;
+        let busy = |used: u64| used * 4 >= used.div_ceil(wg) * wg * 3;
+        let grid = |g: [u64; 3]| {
+            g.iter().all(|&d| (1..=max_dim as u64).contains(&d)).then(|| g.map(|d| d as u32))
+        };
+        let whole = batch > 0
+            && c as usize <= UNIFORM_BIAS_CHANNELS
+            && first % batch == 0
+            && elements % batch == 0;
+        if whole && s % 8 == 0 && busy(s / 8) {
+            if let Some(g) = grid([(s / 8).div_ceil(wg), c, elements / batch]) {
+                return (BiasWords::ChannelRows, Some(g));
+            }
+        }
+        if whole && s == 1 && c % 8 == 0 && busy(c / 8) {
+            if let Some(g) = grid([(c / 8).div_ceil(wg), (elements / c).div_ceil(4), 1]) {
+                return (BiasWords::ChannelColumns, Some(g));
+            }
+        }
+        let words = match (first % 8 == 0, spatial) {
             (true, 1) if channels % 8 == 0 => BiasWords::EightChannels,
             (true, s) if s % 8 == 0 => BiasWords::OneChannel,
             _ => BiasWords::Any,
-        }
+        };
+        (words, None)
+    }
+
+    /// True for the paths on their own grid, which read the biases from a uniform buffer.
+    pub(crate) fn gridded(self) -> bool {
+        matches!(self, BiasWords::ChannelRows | BiasWords::ChannelColumns)
     }
 }
 
@@ -63,6 +116,7 @@ impl Direction {
             Direction::Forward => "forward",
             Direction::Backward => "backward",
             Direction::InPlace => "forward_inplace",
+            Direction::BiasForward(w) if w.gridded() => "bias_forward_grid",
             Direction::BiasForward(_) => "bias_forward",
             Direction::BiasBackward => "bias_backward",
         }
@@ -159,8 +213,10 @@ fn cast_source(from: DType, to: DType, aliased: bool) -> String {
 fn elementwise_source(act: Activation, storage: DType, aliased: bool, bias: bool) -> String {
     const BIAS: &str = include_str!("../../shaders/bias.wgsl");
     format!(
-        "const WG: u32 = {WORKGROUP}u;\n{NUMERICS}\n// ---- {}\n{}\n\
+        "const WG: u32 = {WORKGROUP}u;\nconst BIAS_GRID_WG: u32 = {BIAS_GRID_WG}u;\n\
+         const BIAS_UNIFORM_VEC4S: u32 = {}u;\n{NUMERICS}\n// ---- {}\n{}\n\
          // ---- storage: {}\n{}\n{KERNEL}\n{}",
+        UNIFORM_BIAS_CHANNELS / 4,
         act.name(),
         act.spec().wgsl,
         storage.name(),
@@ -406,5 +462,27 @@ mod tests {
                 assert!(!halves.contains("f32_mem"));
             }
         }
+    }
+
+    /// The shapes tests/bias.rs gives the grid paths take them; the rest fall back.
+    #[test]
+    fn bias_paths_follow_the_layout() {
+        use BiasWords::*;
+        let choose = |c: u32, s: u32, first: u64, n: u64| BiasWords::choose(c, s, first, n, 65_535);
+        assert_eq!(choose(4, 512, 0, 3 * 4 * 512), (ChannelRows, Some([1, 4, 3])));
+        assert_eq!(choose(3, 448, 0, 2 * 3 * 448), (ChannelRows, Some([1, 3, 2])));
+        assert_eq!(choose(64, 16_384, 0, 1 << 24), (ChannelRows, Some([32, 64, 16])));
+        assert_eq!(choose(512, 1, 0, 7 * 512), (ChannelColumns, Some([1, 2, 1])));
+        assert_eq!(choose(4096, 1, 0, 9 * 4096), (ChannelColumns, Some([8, 3, 1])));
+        assert_eq!(choose(1024, 1, 0, 1 << 24), (ChannelColumns, Some([2, 4096, 1])));
+        // too few words per row or block of them, too many channels, part of a batch
+        assert_eq!(choose(3, 16, 0, 96), (OneChannel, None));
+        assert_eq!(choose(24, 1, 0, 120), (EightChannels, None));
+        assert_eq!(choose(8192, 1, 0, 2 * 8192), (EightChannels, None));
+        assert_eq!(choose(4, 512, 512, 3 * 4 * 512), (OneChannel, None));
+        assert_eq!(choose(4, 512, 0, 3 * 4 * 512 - 8), (OneChannel, None));
+        assert_eq!(choose(5, 7, 0, 105), (Any, None));
+        // no uniform copy of the bias (a max_dim of 0)
+        assert_eq!(BiasWords::choose(4, 512, 0, 6144, 0), (OneChannel, None));
     }
 }
