@@ -72,14 +72,16 @@ impl GpuActivations {
         let y = self.create_output(DType::F32, x.len())?;
         // The grid paths read the bias from a uniform buffer (see BiasWords::choose).
         let uniform = (channels <= UNIFORM_BIAS_CHANNELS && !x.is_empty()).then(|| {
-            self.device.create_buffer(&wgpu::BufferDescriptor {
-                label: Some("bias (uniform copy)"),
-                size: UNIFORM_BIAS_CHANNELS as u64 * 4,
-                usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
-                mapped_at_creation: false,
+            self.bias_uniform.get_or_init(|| {
+                self.device.create_buffer(&wgpu::BufferDescriptor {
+                    label: Some("bias (uniform copy)"),
+                    size: UNIFORM_BIAS_CHANNELS as u64 * 4,
+                    usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+                    mapped_at_creation: false,
+                })
             })
         });
-        let (channels, spatial, uniform) = (channels as u32, spatial as u32, uniform.as_ref());
+        let (channels, spatial) = (channels as u32, spatial as u32);
         self.dispatch(act, Operands::Bias { x, bias, y: &y, channels, spatial, uniform })?;
         if self.verify() {
             let (xs, bs) = (self.download(x)?, self.download(bias)?);

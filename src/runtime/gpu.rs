@@ -49,6 +49,9 @@ pub struct GpuActivations {
     /// Reused staging buffers for uploads and downloads.
     pub(crate) staging_up: Mutex<Option<wgpu::Buffer>>,
     pub(crate) staging_down: Mutex<Option<wgpu::Buffer>>,
+    /// The uniform copy of a bias that `bias_forward`'s grid paths read, made on first use and
+    /// rewritten by each call (queue order keeps a call's copy after the last one's reads).
+    pub(crate) bias_uniform: OnceLock<wgpu::Buffer>,
     /// The first device error that no error scope caught, reported by the next waiting call.
     uncaptured: Arc<Mutex<Option<String>>>,
     /// Set by wgpu's device-lost callback: why the device was lost.
@@ -193,6 +196,7 @@ impl GpuActivations {
             pool: Arc::new(if gl { Pool::deferring() } else { Pool::default() }),
             staging_up: Mutex::new(None),
             staging_down: Mutex::new(None),
+            bias_uniform: OnceLock::new(),
             uncaptured,
             lost,
             wait_timeout: None,
