@@ -90,10 +90,14 @@ fn bias_word(e0: u32) -> Word {
 fn bias_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) l: u32) {
     let i = grid_index(wid, l);
     if (i < params.n) {
-        let x = load_x(params.start.x + i);
-        let b = bias_word(params.start.w + 8u * i);
-        store_y(params.start.y + i, fwd_word(Word(biased4(x.lo, b.lo), biased4(x.hi, b.hi))));
+        biased_word(i, bias_word(params.start.w + 8u * i));
     }
+}
+
+// y = f(x + b) for word `word` of the dispatch.
+fn biased_word(word: u32, b: Word) {
+    let x = load_x(params.start.x + word);
+    store_y(params.start.y + word, fwd_word(Word(biased4(x.lo, b.lo), biased4(x.hi, b.hi))));
 }
 
 // The grid paths (BIAS_WORDS 3 and 4, chosen by the host for whole batches of at most
@@ -121,6 +125,9 @@ fn bias_forward_grid(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invoc
         let v = vec4<f32>(bias_u[wid.y >> 2u][wid.y & 3u]);
         biased_word((wid.z * channels + wid.y) * row_words + position, Word(v, v));
     } else {
+        // BIAS_ROWS (set by the host) words, written out: a loop would let the compiler hoist
+        // the activation's constants and spill them (see WORKGROUP in pipeline.rs).
+        const_assert BIAS_ROWS == 4u;
         let b = Word(bias_u[2u * position], bias_u[2u * position + 1u]);
         let row = BIAS_ROWS * wid.y;
         let word = row * row_words + position;
@@ -136,14 +143,6 @@ fn bias_forward_grid(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invoc
         }
     }
 }
-
-// y = f(x + b) for word `word` of the dispatch.
-fn biased_word(word: u32, b: Word) {
-    let x = load_x(params.start.x + word);
-    store_y(params.start.y + word, fwd_word(Word(biased4(x.lo, b.lo), biased4(x.hi, b.hi))));
-}
-
-const BIAS_ROWS: u32 = 4u;
 
 // Workgroup (b, c): block b of channel c's elements (params.shape.w of them), each element's
 // gradient grad_out * f'(x + bias[c]) written to y and summed; partials receives blocks * C

@@ -6,7 +6,7 @@ use crate::error::Error;
 use crate::runtime::buffer::GpuBuffer;
 use crate::runtime::dtype::DType;
 use crate::runtime::gpu::GpuActivations;
-use crate::runtime::pipeline::{Direction, ElementwiseKey, Key, UNIFORM_BIAS_CHANNELS};
+use crate::runtime::pipeline::{BiasWords, Direction, ElementwiseKey, Key, UNIFORM_BIAS_CHANNELS};
 use crate::table::activation::Activation;
 use crate::verify::{Compared, check_values};
 use crate::{reference, ulp};
@@ -70,8 +70,12 @@ impl GpuActivations {
         }
         let (x, bias) = (&self.owned(x)?, &self.owned(bias)?);
         let y = self.create_output(DType::F32, x.len())?;
-        // The grid paths read the bias from a uniform buffer (see BiasWords::choose).
-        let uniform = (channels <= UNIFORM_BIAS_CHANNELS && !x.is_empty()).then(|| {
+        // The grid paths read the bias from a uniform buffer (see BiasWords::choose), copied
+        // only when the tensor as a whole takes one.
+        let (c, s, n) = (channels as u32, spatial as u32, x.len() as u64);
+        let max_dim = self.limits.max_compute_workgroups_per_dimension;
+        let gridded = BiasWords::choose(c, s, 0, n, max_dim).1.is_some();
+        let uniform = gridded.then(|| {
             self.bias_uniform.get_or_init(|| {
                 self.device.create_buffer(&wgpu::BufferDescriptor {
                     label: Some("bias (uniform copy)"),

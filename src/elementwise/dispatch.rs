@@ -44,6 +44,15 @@ pub(crate) fn grid(words: u64, max_dim: u32) -> (u32, u32) {
     crate::rowwise::launch::grid_groups(words.div_ceil(wg), max_dim)
 }
 
+/// How one dispatch of a bias operation finds its biases (see [`Operands::bias_plan`]).
+struct BiasPlan {
+    words: BiasWords,
+    /// The workgroup grid of the paths that have their own.
+    grid: Option<[u32; 3]>,
+    /// The kernel's `params.shape`.
+    shape: [u32; 4],
+}
+
 /// The buffers of one elementwise operation.
 #[derive(Clone, Copy)]
 pub(crate) enum Operands<'a> {
@@ -102,15 +111,25 @@ impl<'a> Operands<'a> {
         }
     }
 
-    /// How a bias dispatch covering `piece` finds its biases, and the grid of the paths that
-    /// have their own (the grid paths only when there is a uniform copy of the bias).
-    fn bias_words(&self, piece: &plan::Piece<'_>, max_dim: u32) -> (BiasWords, Option<[u32; 3]>) {
+    /// How a dispatch covering `piece` finds its biases, the grid of the paths that have their
+    /// own (only when there is a uniform copy of the bias), and the bias kernel's
+    /// `params.shape` (shaders/bias.wgsl); `Any` and zeros for the other operations.
+    fn bias_plan(&self, piece: &plan::Piece<'_>, max_dim: u32) -> BiasPlan {
         let Operands::Bias { x, channels, spatial, uniform, .. } = *self else {
-            return (BiasWords::Any, None);
+            return BiasPlan { words: BiasWords::Any, grid: None, shape: [0; 4] };
         };
         let elements = (piece.n * 8).min(x.len() as u64 - piece.first);
         let dim = if uniform.is_some() { max_dim } else { 0 };
-        BiasWords::choose(channels, spatial, piece.first, elements, dim)
+        let (words, grid) = BiasWords::choose(channels, spatial, piece.first, elements, dim);
+        let shape = match words {
+            // (channels, words per row, rows)
+            BiasWords::ChannelRows => [channels, spatial / 8, 0, 0],
+            BiasWords::ChannelColumns => {
+                [channels, channels / 8, (elements / channels as u64) as u32, 0]
+            }
+            _ => [channels, spatial, magic(channels), magic(spatial)],
+        };
+        BiasPlan { words, grid, shape }
     }
 
     fn input(&self) -> &GpuBuffer {
@@ -196,35 +215,21 @@ impl GpuActivations {
         let wg = crate::runtime::pipeline::WORKGROUP;
         for piece in plan::plan(&operands, &self.plan_limits()) {
             let access = Access { elements: piece.elements, aliased };
-            let (words, bias_grid) = ops.bias_words(&piece, max_dim);
-            let pipe = self.pipelines.get(&self.device, ops.key(act, access, words))?;
+            let bias_plan = ops.bias_plan(&piece, max_dim);
+            let pipe = self.pipelines.get(&self.device, ops.key(act, access, bias_plan.words))?;
             let (gx, gy) = if piece.elements {
                 crate::rowwise::launch::grid_groups(piece.n.div_ceil(wg), max_dim)
             } else {
                 grid(piece.n, max_dim)
             };
             let [sx, sy, sz] = piece.start;
-            let shape = match (ops, bias_grid) {
-                // (channels, words per row, rows) of the grid paths
-                (Operands::Bias { x, channels, spatial: 1, .. }, Some(_)) => {
-                    let rows = (piece.n * 8).min(x.len() as u64 - piece.first) / channels as u64;
-                    [channels, channels / 8, rows as u32, 0]
-                }
-                (Operands::Bias { channels, spatial, .. }, Some(_)) => {
-                    [channels, spatial / 8, 0, 0]
-                }
-                (Operands::Bias { channels, spatial, .. }, None) => {
-                    [channels, spatial, magic(channels), magic(spatial)]
-                }
-                _ => [0; 4],
-            };
             let params = Params {
                 n: piece.n as u32,
                 row: gx,
                 zero: 0,
                 count: piece.count as u32,
                 start: [sx, sy, sz, piece.first as u32],
-                shape,
+                shape: bias_plan.shape,
                 p: act.params(),
             };
             let slot = slots.slot(&self.device, &self.queue, bytemuck::bytes_of(&params));
@@ -240,7 +245,7 @@ impl GpuActivations {
                     }),
                 }
             }));
-            match (ops, bias_grid) {
+            match (ops, bias_plan.grid) {
                 (Operands::Bias { uniform: Some(u), .. }, Some(_)) => entries
                     .push(wgpu::BindGroupEntry { binding: 9, resource: u.as_entire_binding() }),
                 (Operands::Bias { bias, .. }, _) => {
@@ -255,7 +260,7 @@ impl GpuActivations {
             });
             pass.set_pipeline(&pipe.pipeline);
             pass.set_bind_group(0, &bind_group, &[]);
-            let [gx, gy, gz] = bias_grid.unwrap_or([gx, gy, 1]);
+            let [gx, gy, gz] = bias_plan.grid.unwrap_or([gx, gy, 1]);
             pass.dispatch_workgroups(gx, gy, gz);
         }
         Ok(())

@@ -57,6 +57,10 @@ pub(crate) const UNIFORM_BIAS_CHANNELS: usize = 4096;
 /// that short rows (or few of them) leave few invocations idle.
 pub(crate) const BIAS_GRID_WG: u32 = 64;
 
+/// Rows each invocation of the dense grid path (`BiasWords::ChannelColumns`) moves its word of,
+/// so that the biases it gathers serve that many words (shaders/bias.wgsl writes them out).
+pub(crate) const BIAS_ROWS: u32 = 4;
+
 impl BiasWords {
     /// The cheapest path valid for `channels`, `spatial` and a dispatch of the crate's own
     /// tensors (words from element 0 of their binding) covering `elements` elements from
@@ -89,7 +93,9 @@ impl BiasWords {
             }
         }
         if whole && s == 1 && c % 8 == 0 && busy(c / 8) {
-            if let Some(g) = grid([(c / 8).div_ceil(wg), (elements / c).div_ceil(4), 1]) {
+            if let Some(g) =
+                grid([(c / 8).div_ceil(wg), (elements / c).div_ceil(BIAS_ROWS as u64), 1])
+            {
                 return (BiasWords::ChannelColumns, Some(g));
             }
         }
@@ -212,16 +218,22 @@ fn cast_source(from: DType, to: DType, aliased: bool) -> String {
 /// `bias`).
 fn elementwise_source(act: Activation, storage: DType, aliased: bool, bias: bool) -> String {
     const BIAS: &str = include_str!("../../shaders/bias.wgsl");
+    let bias = if bias {
+        format!(
+            "const BIAS_GRID_WG: u32 = {BIAS_GRID_WG}u;\nconst BIAS_ROWS: u32 = {BIAS_ROWS}u;\n\
+             const BIAS_UNIFORM_VEC4S: u32 = {}u;\n{REDUCE}\n{BIAS}",
+            UNIFORM_BIAS_CHANNELS / 4
+        )
+    } else {
+        String::new()
+    };
     format!(
-        "const WG: u32 = {WORKGROUP}u;\nconst BIAS_GRID_WG: u32 = {BIAS_GRID_WG}u;\n\
-         const BIAS_UNIFORM_VEC4S: u32 = {}u;\n{NUMERICS}\n// ---- {}\n{}\n\
-         // ---- storage: {}\n{}\n{KERNEL}\n{}",
-        UNIFORM_BIAS_CHANNELS / 4,
+        "const WG: u32 = {WORKGROUP}u;\n{NUMERICS}\n// ---- {}\n{}\n\
+         // ---- storage: {}\n{}\n{KERNEL}\n{bias}",
         act.name(),
         act.spec().wgsl,
         storage.name(),
         storage_source(storage, storage, aliased),
-        if bias { format!("{REDUCE}\n{BIAS}") } else { String::new() }
     )
 }
 
