@@ -1,30 +1,22 @@
 // GELU with the exact erf: f(x) = x Phi(x), f'(x) = Phi(x) + x phi(x), with Phi the standard
-// normal CDF and phi its density. No branches: SIMD lanes (lavapipe's, a GPU's diverging warps)
-// run every side of a branch anyway, so the few pieces below are all computed and one selected,
-// and each is as short as the bounds allow (every operation counts on a CPU adapter).
-//   |x| < 1/2:  Phi(x) = 1/2 + x P(x^2), P a polynomial (tools/fit.py).
-//   |x| >= 1/2: at t = |x|, phi(t) = e^(-t^2/2 - ln sqrt(2 pi)) as parts (1 + d) 2^k, t^2/2
-//              split exactly, and Mills' ratio M(t) = Q(t) / phi(t), Q(t) = Phi(-t), as one
-//              rational Q_m / (t Q_m + P_m) on [1/2, 20] (tools/fit.py). Then x Phi(x) is
-//              x (1 - phi M) for x > 0 and -t phi M for x < 0; f'(x) is 1 - phi D for x > 0 and
-//              phi D for x < 0, D = M - t = (Q_m - t den) / den, den = t Q_m + P_m.
-//   Near the zero of f' (x0 = -0.75179..., on [-1, -1/2]), f'(x) = (x - x0) S(x) keeps
-//              relative accuracy.
-// The factor 1 + d enters as fma(d, v, v), one rounding fewer than forming 1 + d first (an
-// unfused fma only gives that rounding back). Past t = 20 every product with phi(t) is below
-// the f32 range, so t stops there.
-const GELU_DF_ZERO_HI: f32 = -0.7517915368080139;
-const GELU_DF_ZERO_LO: f32 = 1.211444945855772e-08;
-const LN_SQRT_2PI_HI: f32 = 0.9189453125;           // 15 significant bits: exact sums
-const LN_SQRT_2PI_LO: f32 = -6.77929532725822e-06; // ln sqrt(2 pi) - LN_SQRT_2PI_HI
-
-// Phi(x) for |x| < 1/2: 1/2 + x P(x^2), P of degree 3 fitted (minimax, tools/fit.py; within
-// 0.81 x 2^-24 relative), where the roundings of the tail formula below would add up to 4 ULP.
-fn gelu_phi_near(x: f32) -> f32 {
-    let z = x * x;
-    return 0.5 + x * (0.3989422917366028 + z * (-0.06648994237184525 + z * (0.0099648367613554
-        + z * -0.0011311303824186325)));
-}
+// normal CDF and phi its density. One formula for every x, no branches and no piecewise select:
+// SIMD lanes (lavapipe's, a GPU's diverging warps) would run every piece anyway, and on a CPU
+// adapter every operation counts. With t = |x| and Q(t) = Phi(-t) = 1 - Phi(t):
+//   f(x)  = max(x, 0) - t Q(t)                        (x Phi(x) on both sides of 0)
+//   f'(x) = phi(t) (M(t) - t)       for x < 0,  1 - phi(t) (M(t) - t)  for x >= 0,
+// M(t) = Q(t) / phi(t) Mills' ratio. Both are e^(-t^2/2) times a rational in t fitted on
+// [0, 20] (tools/fit.py):
+//   t Q(t)          = e^(-t^2/2) t q / (K t q + p),  K = sqrt(2 pi) in f32 (1 / sqrt(2 pi) of
+//                     phi is folded into the rational, so the exponent needs no ln sqrt(2 pi));
+//   phi (M(t) - t)  = e^(-t^2/2) (t - t0) (S - D / sqrt(2 pi)) / D, t0 = 0.7517... the zero of
+//                     f' at x = -t0: the factor (t - t0) keeps relative accuracy up to the zero.
+// e^(-t^2/2) is (1 + d) 2^k, t^2/2 split exactly. The factor 1 + d enters as d v + v, without
+// forming 1 + d. Past t = 20 every product with e^(-t^2/2) is below the f32 range, so t stops
+// there. Note that fma() may be unfused (lavapipe's is: two roundings), so none is relied on.
+const GELU_K: f32 = 2.5066282749176025;       // sqrt(2 pi) rounded to f32
+const GELU_INV_K: f32 = 0.3989422917366028;   // 1 / sqrt(2 pi) rounded to f32
+const GELU_T0_HI: f32 = 0.7517915368080139;   // t0 = -x0, f'(x0) = 0
+const GELU_T0_LO: f32 = -1.211444945855772e-08; // t0 - GELU_T0_HI
 
 // e^r - 1 for |r| <= ln2/2: r + r^2 P(r), P of degree 4 fitted (minimax, tools/fit.py) so
 // that 1 + d is within 0.1 x 2^-24 of e^r: two terms fewer than expm1_reduced's Taylor
@@ -35,67 +27,65 @@ fn gelu_expm1(r: f32) -> f32 {
     return r + (r * r) * p;
 }
 
-// phi(t) = e^(-t^2/2) / sqrt(2 pi) = (1 + d) 2^k, returned as Parts(d, k), for 0 <= t <= 20:
-// t^2/2 = th^2/2 (exact, th the leading 12 bits of t) + a small part, reduced by ln 2 together
-// with ln sqrt(2 pi).
-fn gelu_density(t: f32) -> Parts {
+// e^(-t^2/2) = (1 + d) 2^k, returned as Parts(d, k), for 0 <= t <= 20: t^2/2 = th^2/2 (exact,
+// th the leading 12 bits of t) + a small part, reduced by ln 2.
+fn gelu_half_square_exp(t: f32) -> Parts {
     let th = hi12(t);
     let hi = -0.5 * (th * th);
-    let lo = -0.5 * ((t - th) * (t + th)) - LN_SQRT_2PI_LO;
-    let kf = round((hi + lo - LN_SQRT_2PI_HI) * LOG2E);
-    // The barrier keeps the compiler from merging kf LN2_HI and kf LN2_LO into kf ln 2, rounded.
-    let r = ((opaque(hi - kf * LN2_HI) - LN_SQRT_2PI_HI) - kf * LN2_LO) + lo;
+    let lo = -0.5 * ((t - th) * (t + th));
+    let kf = round((hi + lo) * LOG2E);
+    // The barrier (on the constant: computed once, not per element) keeps the compiler from
+    // merging kf LN2_HI and kf LN2_LO into kf ln 2, rounded.
+    let r = ((hi - kf * LN2_HI) - kf * opaque(LN2_LO)) + lo;
     return Parts(gelu_expm1(r), i32(kf));
 }
 
-// Q_m and P_m of M(t) = Q_m / (t Q_m + P_m), fitted on [1/2, 20] (tools/fit.py: within 1.6e-8
-// relative with these f32 coefficients; below 1/2 Phi is a polynomial).
-fn gelu_mills_q(t: f32) -> f32 {
-    return 1.0 + t * (1.0016955137252808 + t * (0.46897339820861816 + t * (0.1187107041478157
-        + t * 0.01485690101981163)));
+// t q(t) with q = 1 + t Q1(t) (tools/fit.py), as t + t (t Q1): near t = 0 it is t itself
+// plus a small part, one rounding at full size.
+fn gelu_mills_tq(t: f32) -> f32 {
+    let q1 = 0.9273791313171387 + t * (0.405153751373291 + t * (0.09459453821182251
+        + t * 0.01028464175760746));
+    return t + t * (t * q1);
 }
 
-fn gelu_mills_p(t: f32) -> f32 {
-    return 0.7978681325912476 + t * (0.43596702814102173 + t * (0.11888826638460159
-        + t * 0.01485300250351429));
+// K t q + p(t), p = 2 + t P1(t) (tools/fit.py; p(0) = 2 exactly, so that t Q(t) -> t / 2),
+// summed as 2 + (K t q + t P1): near 0 only the last sum rounds at full size. The barrier keeps
+// the compiler from moving the constant 2 inward (2 + K t q first), which rounds twice there.
+fn gelu_mills_den(t: f32, tq: f32) -> f32 {
+    let p1 = 0.9439015984535217 + t * (0.2388077825307846 + t * (0.02570086158812046
+        + t * 1.508394689153647e-06));
+    return 2.0 + opaque(GELU_K * tq + t * p1);
 }
 
-// S(x) = f'(x) / (x - x0) on [-1, -1/2] (tools/fit.py, degree 6: 0.25 ULP), u = 4 x + 3.
-fn gelu_df_near_zero(x: f32) -> f32 {
-    let u = 4.0 * x + 3.0;
-    let s = 0.43218955397605896 + u * (0.09705466032028198 + u * (-0.0011757781030610204
-        + u * (-0.0017829329008236527 + u * (-5.7055694924201816e-05 + u * (1.8801403712132014e-05
-        + u * 1.1123947842861526e-06)))));
-    return ((x - GELU_DF_ZERO_HI) - GELU_DF_ZERO_LO) * s;
+// D(t) and S(t) of phi (M(t) - t) = e^(-t^2/2) (t - t0) (S - D / sqrt(2 pi)) / D, fitted on
+// [0, 20] (tools/fit.py: within 1.7e-8 relative with these f32 coefficients).
+fn gelu_slope_den(t: f32) -> f32 {
+    return 1.0 + t * (1.41841721534729 + t * (0.8174679279327393 + t * (0.23142340779304504
+        + t * 0.028255010023713112)));
+}
+
+fn gelu_slope_num(t: f32) -> f32 {
+    return -0.26613569259643555 + t * (-0.2008386254310608 + t * (-0.06454601138830185
+        + t * (-0.008472710847854614 + t * -2.5412415283199152e-08)));
 }
 
 fn act_f(x: f32) -> f32 {
     let t = min(abs(x), 20.0);
-    let e = gelu_density(t);
-    let q = gelu_mills_q(t);
-    let tq = t * q;
-    // Q(t) = (1 + d) q / (t q + p) 2^k, t Q(t) = (1 + d) t q / (t q + p) 2^k: one rounding for
-    // the (1 + d) factor, and the same rounded t q above and below.
-    let v = select(q, tq, x < 0.0);
-    let w = fma(e.m, v, v) / (tq + gelu_mills_p(t));
-    let s = pow2i(max(e.k, -127)); // 0 where the tail leaves the normal range
-    let tail = select(x * (1.0 - w * s), -w * s, x < 0.0);
-    return select(tail, x * gelu_phi_near(x), t < 0.5);
+    let e = gelu_half_square_exp(t);
+    let tq = gelu_mills_tq(t);
+    let w = fma(e.m, tq, tq) / gelu_mills_den(t, tq);
+    // t Q(t) = w 2^k, exact where it is a normal f32 and 0 below (k >= -127: 2^-127 is 0).
+    return max(x, 0.0) - w * pow2i(max(e.k, -127));
 }
 
 fn act_df(x: f32) -> Parts {
     let t = min(abs(x), 20.0);
-    let e = gelu_density(t);
-    let q = gelu_mills_q(t);
-    let den = t * q + gelu_mills_p(t);
-    let n = q - t * den;
+    let e = gelu_half_square_exp(t);
+    let den = gelu_slope_den(t);
+    let n = ((t - GELU_T0_HI) - GELU_T0_LO) * fma(den, -GELU_INV_K, gelu_slope_num(t));
     let pd = fma(e.m, n, n) / den; // phi(t) (M(t) - t) = pd 2^k
-    let s = pow2i(max(e.k, -127));
     let neg = x < 0.0;
     let neg_inf = neg && is_inf(x); // the limit 0 (any finite x keeps its tiny token)
-    let near = gelu_phi_near(x) + x * fma(e.m, s, s);
-    let zero_window = x > -1.0 && x < -0.5;
-    let plain_m = select(select(1.0 - pd * s, near, t < 0.5), gelu_df_near_zero(x), zero_window);
-    let tail = neg && !zero_window && t >= 0.5;
-    return Parts(select(select(plain_m, pd, tail), 0.0, neg_inf), select(0, e.k, tail && !neg_inf));
+    let pos = 1.0 - pd * pow2i(max(e.k, -127));
+    return Parts(select(select(pos, pd, neg), 0.0, neg_inf), select(0, e.k, neg && !neg_inf));
 }

@@ -106,58 +106,107 @@ def mills(t):
     return Q(t) / phi(t)
 
 
-def mills_rational(n, a=0.0, b=20.0, samples=2500, iters=60, fixed=None):
-    """M(t) ~ Qm / (t Qm + Pm), deg Pm = n, deg Qm = n + 1, Qm(0) = 1 (so 1 / M = t + Pm / Qm),
-    minimising the largest relative error by Lawson's reweighting of the linearised residual
-    Qm (1 - t M) - M Pm. `fixed` pins coefficients (index into p0..pn, q1..q(n+1)) to values
-    already rounded to f32. Returns (p, q, max relative error in float64)."""
+def _nodes(a, b, samples):
     k = np.arange(samples)
-    xs = (a + b) / 2 + (b - a) / 2 * np.cos(np.pi * (k + 0.5) / samples)[::-1]
-    ms = np.array([float(mills(mp.mpf(x))) for x in xs])
-    cols = [-ms * xs**j for j in range(n + 1)] + [xs**j * (1 - xs * ms) for j in range(1, n + 2)]
-    a0, r0 = np.stack(cols, 1), -(1 - xs * ms)
-    fixed = fixed or {}
-    free = [i for i in range(2 * n + 2) if i not in fixed]
-    w, den_prev, best = np.ones(samples) / samples, np.ones(samples), None
+    return (a + b) / 2 + (b - a) / 2 * np.cos(np.pi * (k + 0.5) / samples)[::-1]
+
+
+def _lawson_rational(cols, rhs, ref, value, fixed, iters=60):
+    """Lawson's reweighting for a rational whose linearised residual is cols . c - rhs:
+    minimises the largest relative error of value(c) = (approximation, denominator) against
+    ref. `fixed` pins coefficients to values already rounded to f32."""
+    n = cols.shape[1]
+    free = [i for i in range(n) if i not in fixed]
+    w, den_prev, best = np.ones(len(ref)) / len(ref), np.ones(len(ref)), None
     for _ in range(iters):
-        sc = np.sqrt(w) / (ms * den_prev)
-        rhs = r0 - sum(a0[:, i] * v for i, v in fixed.items())
-        sol, *_ = np.linalg.lstsq(a0[:, free] * sc[:, None], rhs * sc, rcond=None)
-        c = np.zeros(2 * n + 2)
+        sc = np.sqrt(w) / (np.abs(ref) * den_prev)
+        r = rhs - sum(cols[:, i] * v for i, v in fixed.items())
+        sol, *_ = np.linalg.lstsq(cols[:, free] * sc[:, None], r * sc, rcond=None)
+        c = np.zeros(n)
         c[free] = sol
         for i, v in fixed.items():
             c[i] = v
-        p, q = c[:n + 1], np.concatenate([[1.0], c[n + 1:]])
-        qv = np.polynomial.polynomial.polyval(xs, q)
-        den = xs * qv + np.polynomial.polynomial.polyval(xs, p)
-        err = (qv / den - ms) / ms
-        if best is None or np.max(np.abs(err)) < best[2]:
-            best = (p.copy(), q.copy(), np.max(np.abs(err)))
+        approx, den = value(c)
+        err = approx / ref - 1
+        if best is None or np.max(np.abs(err)) < best[1]:
+            best = (c.copy(), np.max(np.abs(err)))
         den_prev, w = np.abs(den), w * np.abs(err)
         w /= w.sum()
     return best
 
 
-def report_mills(n, a=0.0, b=20.0):
-    """Fits mills_rational on [a, b], then rounds its coefficients to f32 one at a time (low
-    degree of Pm first, then Qm), refitting the others to absorb each rounding."""
-    fixed = {}
-    p, q, _ = mills_rational(n, a, b)
-    for i in range(2 * n + 2):
-        fixed[i] = f32(np.concatenate([p, q[1:]])[i])
-        if len(fixed) < 2 * n + 2:
-            p, q, _ = mills_rational(n, a, b, fixed=dict(fixed))
-    c = [fixed[i] for i in range(2 * n + 2)]
-    p, q = c[:n + 1], [1.0] + c[n + 1:]
-    err = 0.0
-    for t in np.linspace(a, b, 4001):
-        qv = sum(v * t**j for j, v in enumerate(q))
-        m = qv / (t * qv + sum(v * t**j for j, v in enumerate(p)))
-        err = max(err, abs(m - float(mills(mp.mpf(t)))) / float(mills(mp.mpf(t))))
-    print(f"// Mills' ratio M(t) = Qm / (t Qm + Pm) on [{a}, {b}], max rel error {err:.2e} "
-          f"(rounded coefficients, float64 evaluation)")
-    print("    Pm: " + ", ".join(f"{v!r}" for v in p))
-    print("    Qm: " + ", ".join(f"{v!r}" for v in q))
+def _rounded_rational(cols, rhs, ref, value):
+    """Fits, then rounds the coefficients to f32 one at a time (in both orders, refitting the
+    free ones after each), then moves single coefficients by an f32 step while that lowers the
+    largest relative error. Returns (coefficients, float64 fit error, rounded error)."""
+    n = cols.shape[1]
+    c0, e0 = _lawson_rational(cols, rhs, ref, value, {})
+
+    def err(c):
+        return np.max(np.abs(value(c)[0] / ref - 1))
+    best = None
+    for order in (list(range(n)), list(range(n))[::-1]):
+        fixed, c = {}, c0
+        for i in order:
+            fixed[i] = f32(c[i])
+            if len(fixed) < n:
+                c, _ = _lawson_rational(cols, rhs, ref, value, dict(fixed), iters=40)
+        c = np.array([fixed[i] for i in range(n)])
+        e, improved = err(c), True
+        while improved:
+            improved = False
+            for i in range(n):
+                for s in (-1, 1):
+                    c2 = c.copy()
+                    c2[i] = float(np.nextafter(np.float32(c[i]), np.float32(s * np.inf)))
+                    if err(c2) < e:
+                        c, e, improved = c2, err(c2), True
+        if best is None or e < best[1]:
+            best = (c, e)
+    return best[0], e0, best[1]
+
+
+def report_gelu_tail(k):
+    """t Q(t) = e^(-t^2/2) t q / (k t q + p) on [0, 20], k = sqrt(2 pi) in f32 (so M / sqrt(2 pi)
+    = q / (k t q + p)), q(0) = 1, deg q = deg p = 4."""
+    pv = np.polynomial.polynomial.polyval
+    xs = _nodes(0.0, 20.0, 3000)
+    ys = np.array([float(mills(mp.mpf(x)) / mp.sqrt(2 * mp.pi)) for x in xs])
+    cols = np.stack([xs**j * (1 - k * xs * ys) for j in range(1, 5)]
+                    + [-ys * xs**j for j in range(5)], 1)
+
+    def value(c):
+        q, p = np.concatenate([[1.0], c[:4]]), c[4:]
+        den = k * xs * pv(xs, q) + pv(xs, p)
+        return pv(xs, q) / den, den
+    c, e0, e = _rounded_rational(cols, -(1 - k * xs * ys), ys, value)
+    print(f"// gelu t Q(t): q / ({k!r} t q + p) on [0, 20], fit {e0:.2e}, rounded {e:.2e} relative")
+    print("    q: 1.0, " + ", ".join(f"{v!r}" for v in c[:4]))
+    print("    p: " + ", ".join(f"{v!r}" for v in c[4:]))
+
+
+def report_gelu_slope(x0, inv_k):
+    """phi(t) (M(t) - t) = e^(-t^2/2) (t - t0) z(t) on [0, 20], t0 = -x0, z = S / D - inv_k
+    (inv_k = 1 / sqrt(2 pi) in f32; S, D of degree 4, D(0) = 1), relative error of z."""
+    pv = np.polynomial.polynomial.polyval
+    t0 = -x0
+    xs = _nodes(0.0, 20.0, 3000)
+
+    def z(t):
+        if abs(t - t0) < mp.mpf("1e-12"):
+            return mp.diff(lambda s: (mills(s) - s) / mp.sqrt(2 * mp.pi), t0)
+        return (mills(t) - t) / (mp.sqrt(2 * mp.pi) * (t - t0))
+    zs = np.array([float(z(mp.mpf(x))) for x in xs])
+    ys = zs + inv_k
+    cols = np.stack([xs**j for j in range(5)] + [-ys * xs**j for j in range(1, 5)], 1)
+
+    def value(c):
+        d = pv(xs, np.concatenate([[1.0], c[5:]]))
+        return pv(xs, c[:5]) / d - inv_k, d
+    c, e0, e = _rounded_rational(cols, ys.copy(), zs, value)
+    print(f"// gelu' slope z = S / D - {inv_k!r} on [0, 20], fit {e0:.2e}, rounded {e:.2e} relative")
+    print("    S: " + ", ".join(f"{v!r}" for v in c[:5]))
+    print("    D: 1.0, " + ", ".join(f"{v!r}" for v in c[5:]))
 
 
 if __name__ == "__main__":
@@ -170,23 +219,16 @@ if __name__ == "__main__":
     # atan on the reduced range |t| <= 7/16: atan(t) = t - t z Q(z), z = t^2, Q fitted.
     report("atan Q(z)", lambda z: (mp.sqrt(z) - mp.atan(mp.sqrt(z))) / mp.sqrt(z) ** 3
            if z > 0 else mp.mpf(1) / 3, mp.mpf(0), (mp.mpf(7) / 16) ** 2, 5)
-    # GELU, |x| < 1/2: Phi(x) = 1/2 + x P(x^2), fitted in z = x^2 in [0, 1/4].
-    lawson_poly("gelu Phi P(z)", lambda z: (mp.ncdf(mp.sqrt(z)) - mp.mpf(1) / 2) / mp.sqrt(z)
-                if z > 0 else 1 / mp.sqrt(2 * mp.pi), 0.0, 0.25, 3)
-    # GELU, |x| >= 1/2: Q(t) = phi(t) M(t), Mills' ratio M as one rational on [1/2, 20], and
-    # phi(t) = e^(-t^2/2 - ln sqrt(2 pi)) with ln sqrt(2 pi) split into 15 bits + the rest,
-    # e^r - 1 = r + r^2 P(r) on the reduced range.
-    report_mills(3, 0.5, 20.0)
-    lnc = mp.log(mp.sqrt(2 * mp.pi))
-    lnc_hi = mp.nint(lnc * 2**15) / 2**15
-    print(f"// ln sqrt(2 pi) = {float(lnc_hi)!r} + {float(lnc - lnc_hi)!r}")
+    # GELU: t Q(t) and phi(t) (M(t) - t) as e^(-t^2/2) times rationals on [0, 20] (no
+    # ln sqrt(2 pi) in the exponent: 1 / sqrt(2 pi) is in the rationals), e^r - 1 = r + r^2 P(r)
+    # on the reduced range.
+    report_gelu_tail(f32(mp.sqrt(2 * mp.pi)))
+    x0 = mp.findroot(lambda x: mp.ncdf(x) + x * phi(x), -0.75)
+    print(f"// gelu' zero x0 = {float(x0)!r}; f32 {f32(x0)!r}, residual {float(x0 - f32(x0))!r}")
+    report_gelu_slope(x0, f32(1 / mp.sqrt(2 * mp.pi)))
     # (weighted by r^2 / e^r: the error of r + r^2 P(r) relative to e^r)
     lawson_poly("gelu e^r P(r)", lambda r: (mp.expm1(r) - r) / r**2 if r != 0 else mp.mpf(1) / 2,
                 -0.3536, 0.3536, 4, scale=lambda r: r * r * float((mp.expm1(r) - r) / r**2) / np.exp(r))
-    # GELU derivative around its zero x0: gelu'(x) = (x - x0) S(x) on [-1, -1/2].
-    x0 = mp.findroot(lambda x: mp.ncdf(x) + x * phi(x), -0.75)
-    print(f"// gelu' zero x0 = {float(x0)!r}; f32 {f32(x0)!r}, residual {float(x0 - f32(x0))!r}")
-    report("gelu' S(x)", lambda x: (mp.ncdf(x) + x * phi(x)) / (x - x0), -1, -0.5, 6)
     K = 2 * mp.sqrt(2 / mp.pi)
     A = mp.mpf("0.044715")
 
