@@ -74,8 +74,8 @@ fn act_f(x: f32) -> f32 {
     let e = gelu_half_square_exp(t);
     let tq = gelu_mills_tq(t);
     let w = fma(e.m, tq, tq) / gelu_mills_den(t, tq);
-    // t Q(t) = w 2^k, exact where it is a normal f32 and 0 below (k >= -127: 2^-127 is 0).
-    return max(x, 0.0) - w * pow2i(max(e.k, -127));
+    // t Q(t) = w 2^k, exact where it is a normal f32 and 0 below.
+    return max(x, 0.0) - w * pow2_or_zero(e.k);
 }
 
 fn act_df(x: f32) -> Parts {
@@ -86,6 +86,6 @@ fn act_df(x: f32) -> Parts {
     let pd = fma(e.m, n, n) / den; // phi(t) (M(t) - t) = pd 2^k
     let neg = x < 0.0;
     let neg_inf = neg && is_inf(x); // the limit 0 (any finite x keeps its tiny token)
-    let pos = 1.0 - pd * pow2i(max(e.k, -127));
+    let pos = 1.0 - pd * pow2_or_zero(e.k);
     return Parts(select(select(pos, pd, neg), 0.0, neg_inf), select(0, e.k, neg && !neg_inf));
 }

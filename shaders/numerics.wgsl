@@ -36,6 +36,12 @@ fn pow2i(k: i32) -> f32 {
     return bitcast<f32>(u32(k + 127) << 23u);
 }
 
+// 2^k for k <= 127, and 0 where 2^k is below the normal range (pow2i(-127) is 0): the scale of
+// a value m 2^k that may flush to zero, applied as one exact product where it is normal.
+fn pow2_or_zero(k: i32) -> f32 {
+    return pow2i(max(k, -127));
+}
+
 // v * 2^k done on the exponent field, so no compiler can reassociate it: exact whenever the
 // result is a normal f32; +-inf past the top; +-0 below the normal range (flush to zero, as the
 // hardware does with subnormals). Zero, inf and NaN come back unchanged.
@@ -134,7 +140,7 @@ fn exp_sum_nonpos(hi: f32, lo: f32) -> f32 {
     let h = clamp(hi, EXP_UNDERFLOW, 0.0);
     let kf = round(h * LOG2E);
     let r = ((h - kf * LN2_HI) - kf * LN2_LO) + select(lo, 0.0, hi < EXP_UNDERFLOW);
-    return (1.0 + expm1_reduced(r)) * pow2i(max(i32(kf), -127));
+    return (1.0 + expm1_reduced(r)) * pow2_or_zero(i32(kf));
 }
 
 // e^(h1 + h2 + lo) as parts, for an argument carried as two large exact terms and a small one:
@@ -230,7 +236,7 @@ fn exp_acc(x: f32) -> f32 {
 // directly (0 for k < -126, where the result is below the normal range and may flush).
 fn exp_nonpos(x: f32) -> f32 {
     let red = reduce_ln2(clamp(x, EXP_UNDERFLOW, 0.0));
-    return (1.0 + expm1_reduced(red.m)) * pow2i(max(red.k, -127));
+    return (1.0 + expm1_reduced(red.m)) * pow2_or_zero(red.k);
 }
 
 // e^x - 1 for x <= 0 (the negative branch of ELU and its relatives) with full relative
@@ -280,7 +286,7 @@ fn log1p_acc(t: f32) -> f32 {
 // e / (1 + e)^2 for e = e^-|x|, the logistic slope, as parts so it stays exact where tiny.
 fn logistic_slope(x: f32) -> Parts {
     let p = exp_parts(-abs(x));
-    let d = 1.0 + p.m * pow2i(max(p.k, -127)); // k <= 0: 1 + e, where e below 2^-126 adds nothing
+    let d = 1.0 + p.m * pow2_or_zero(p.k); // k <= 0: 1 + e, where e below 2^-126 adds nothing
     return Parts(p.m / (d * d), p.k);
 }
 

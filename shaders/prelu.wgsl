@@ -57,7 +57,6 @@ fn prelu_backward(@builtin(global_invocation_id) gid: vec3<u32>) {
     ys[i] = select(d, nan_f32(), is_nan(x) || is_nan(g));
 }
 
-
 // Workgroup (b, c): the b-th block of channel c's elements. ys receives blocks * C partials.
 @compute @workgroup_size(WG)
 fn prelu_weight_partial(

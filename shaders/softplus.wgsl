@@ -34,7 +34,7 @@ fn act_df(x: f32) -> Parts {
     let neg = z.x < 0.0;
     let s = select(-1.0, 1.0, neg);
     let p = exp_sum_parts(s * z.x, s * z.y);
-    let d = 1.0 + p.m * pow2i(max(p.k, -127)); // k <= 0: e below 2^-126 adds nothing to 1
+    let d = 1.0 + p.m * pow2_or_zero(p.k); // k <= 0: e below 2^-126 adds nothing to 1
     let above = beta * x > act_params().y;
     return Parts(select(select(1.0, p.m, neg) / d, 1.0, above), select(select(0, p.k, neg), 0, above));
 }

@@ -43,8 +43,9 @@ pub(crate) enum BiasWords {
     /// As `OneChannel`, on a grid of (block of a row, channel, batch): a workgroup's words are
     /// all in one channel, so its invocations read one bias, from a uniform buffer.
     ChannelRows = 3,
-    /// As `EightChannels`, on a grid of (block of a row, pair of rows): each invocation moves
-    /// the same 8 channels of two rows, reading their biases once, from a uniform buffer.
+    /// As `EightChannels`, on a grid of (block of a row, group of [`BIAS_ROWS`] rows): each
+    /// invocation moves the same 8 channels of each row of its group, reading their biases
+    /// once, from a uniform buffer.
     ChannelColumns = 4,
 }
 
