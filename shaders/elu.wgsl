@@ -7,6 +7,5 @@ fn act_df(x: f32) -> Parts {
     if (x > 0.0) {
         return plain(1.0);
     }
-    let e = exp_parts(x);
-    return Parts(act_params().x * e.m, e.k);
+    return parts_scaled(act_params().x, exp_parts(x));
 }

@@ -85,7 +85,7 @@ fn act_df(x: f32) -> Parts {
     let n = ((t - GELU_T0_HI) - GELU_T0_LO) * fma(den, -GELU_INV_K, gelu_slope_num(t));
     let pd = fma(e.m, n, n) / den; // phi(t) (M(t) - t) = pd 2^k
     let neg = x < 0.0;
-    let neg_inf = neg && is_inf(x); // the limit 0 (any finite x keeps its tiny token)
+    let neg_inf = bitcast<u32>(x) == 0xff800000u; // the limit 0 (any finite x keeps its tiny value)
     let pos = 1.0 - pd * pow2_or_zero(e.k);
-    return Parts(select(select(pos, pd, neg), 0.0, neg_inf), select(0, e.k, neg && !neg_inf));
+    return Parts(select(select(pos, pd, neg), 0.0, neg_inf), select(0, e.k, neg));
 }

@@ -60,8 +60,8 @@ fn act_df(x: f32) -> Parts {
     }
     let p = gelu_tanh_exp(x);
     let d = 1.0 + scale2(p.m, p.k);
-    // Past -1e6 (deep in the token's range, where only the sign matters) x is clamped, so that
-    // x K (1 + 3 A x^2) cannot overflow and the token's mantissa stays finite.
-    let xc = max(x, -1e6);
+    // Past -1000 (deep in the token's range, where only the sign matters) x is clamped, so that
+    // the token's mantissa, about x K (1 + 3 A x^2), stays within the range of Parts.
+    let xc = max(x, -1000.0);
     return Parts(p.m / d * (1.0 + xc * GT_K_HI * (1.0 + 3.0 * GT_A * xc * xc) / d), p.k);
 }

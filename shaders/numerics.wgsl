@@ -73,7 +73,9 @@ fn expm1_reduced(r: f32) -> f32 {
 }
 
 // A value m * 2^k kept apart so that tiny results (derivatives in the tails) survive until
-// they are multiplied by grad_out.
+// they are multiplied by grad_out. Where k != 0, m is 0 or 2^-62 <= |m| <= 2^37: the range
+// times_parts is exact over (every act_df keeps it; tests/parts_contract.rs checks them all).
+// Where k = 0 (plain) m may be any f32.
 struct Parts {
     m: f32,
     k: i32,
@@ -83,17 +85,29 @@ fn plain(m: f32) -> Parts {
     return Parts(m, 0);
 }
 
+// a * (m * 2^k) with a's exponent moved into k, so that m keeps the range of Parts whatever
+// the parameter a is (a = f * 2^(e - 127), f in [1, 2) with a's sign; a subnormal a counts as
+// 0, as on hardware that flushes).
+fn parts_scaled(a: f32, p: Parts) -> Parts {
+    let b = bitcast<u32>(a);
+    let e = i32((b >> 23u) & 0xffu);
+    let f = bitcast<f32>((b & 0x807fffffu) | 0x3f800000u);
+    return Parts(select(f * p.m, 0.0, e == 0), p.k + e - 127);
+}
+
 // g * (m * 2^k) with one rounding wherever the true product is a normal f32, even when m * 2^k
-// alone would underflow or overflow. With m = f * 2^e, g * f is the one rounding and the
-// scaling by 2^(k + e) is exact; f is taken in [0.5, 1) when |g| >= 1 (so g * f cannot
-// overflow) and in [1, 2) otherwise (so it cannot underflow). One path, no branches.
+// alone would underflow or overflow; +-inf above the range, 0 (or a subnormal) below it. The
+// part 2^a of 2^k with |a| <= 64 goes into m first (exact: m 2^a is normal for m in the range
+// of Parts), so the one rounding, g (m 2^a), can neither overflow nor underflow where the
+// true product is normal. The rest, 2^b, is applied as two exact power-of-two factors, b
+// clamped to [-252, 252], past which every such product times 2^b is 0 or +-inf anyway. For
+// a plain value (k = 0, where the compiler folds the factors to 1) it is g * m. No branch,
+// no exponent-field arithmetic.
 fn times_parts(g: f32, d: Parts) -> f32 {
-    let b = bitcast<u32>(d.m);
-    let small = abs(g) < 1.0;
-    let e = i32((b >> 23u) & 0xffu) - select(126, 127, small);
-    let f = bitcast<f32>((b & 0x807fffffu) | select(0x3f000000u, 0x3f800000u, small));
-    // k = 0 (every plain() derivative, where the compiler folds this select away): g * m.
-    return select(scale2(g * f, d.k + e), g * d.m, d.k == 0);
+    let a = clamp(d.k, -64, 64);
+    let b = clamp(d.k - a, -252, 252);
+    let b1 = b >> 1u;
+    return ((g * (d.m * pow2i(a))) * pow2i(b1)) * pow2i(b - b1);
 }
 
 // x = k ln2 + r with |r| <= ln2/2 (Cody-Waite, valid for |x| < 2^9).
@@ -213,9 +227,10 @@ fn square_parts(x: f32) -> Parts {
     if (ex == 0) {
         // zero, or subnormal: |x| = m * 2^-149 with the integer m read from the bits (the
         // hardware may flush a subnormal operand), so x^2 = m^2 * 2^-298, which a large
-        // grad_out still brings back into the normal range.
-        let m = f32(b & 0x007fffffu);
-        return Parts(m * m, -298);
+        // grad_out still brings back into the normal range (m scaled by 2^-12 for the range of
+        // Parts).
+        let m = f32(b & 0x007fffffu) * 0.000244140625; // 2^-12: m^2 within [2^-24, 2^22]
+        return Parts(m * m, -274);
     }
     let f = bitcast<f32>((b & 0x007fffffu) | 0x3f000000u); // |x| = f * 2^(ex - 126)
     return Parts(f * f, 2 * (ex - 126));

@@ -19,6 +19,9 @@ fn act_df(x: f32) -> Parts {
     if (p.m == 0.0) {
         return plain(0.0); // x = -inf, the only x where exp_parts gives 0
     }
-    return Parts((p.m / d) * (((1.0 + x) + e) / d), p.k); // 1 + x is exact around the zero of f'
-
+    // 1 + x is exact around the zero of f'. Past -1000 (deep in the token's range, where only
+    // the sign matters) x is clamped, so that the token's mantissa stays within the range of
+    // Parts.
+    let xc = max(x, -1000.0);
+    return Parts((p.m / d) * (((1.0 + xc) + e) / d), p.k);
 }
