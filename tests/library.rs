@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::{assert_within_bounds, gpu, grads, random_values, specials};
+use common::{assert_within_bounds, dispatch, gpu, grads, random_values, specials};
 use gpu_activations::{Activation, Error, GpuActivations, wgsl};
 
 /// A user's kernel around the library: `ys = act_forward(xs)`, `ds = act_backward(xs, gs)`.
@@ -57,31 +57,17 @@ fn run(
     let y = gpu.upload(&vec![0.0; xs.len()]).unwrap();
     let d = gpu.upload(&vec![0.0; xs.len()]).unwrap();
     let bytes = xs.len() as u64 * 4;
-    let entries: Vec<wgpu::BindGroupEntry> = [&x, &g, &y, &d]
+    let resources = [&x, &g, &y, &d]
         .iter()
-        .enumerate()
-        .map(|(i, t)| wgpu::BindGroupEntry {
-            binding: i as u32,
-            resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+        .map(|t| {
+            wgpu::BindingResource::Buffer(wgpu::BufferBinding {
                 buffer: t.raw(),
                 offset: t.offset(),
                 size: std::num::NonZeroU64::new(bytes),
-            }),
+            })
         })
         .collect();
-    let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
-        label: None,
-        layout: &pipeline.get_bind_group_layout(0),
-        entries: &entries,
-    });
-    let mut encoder = device.create_command_encoder(&Default::default());
-    {
-        let mut pass = encoder.begin_compute_pass(&Default::default());
-        pass.set_pipeline(&pipeline);
-        pass.set_bind_group(0, &bind_group, &[]);
-        pass.dispatch_workgroups((xs.len() as u32).div_ceil(64), 1, 1);
-    }
-    gpu.queue().submit([encoder.finish()]);
+    dispatch(gpu, &pipeline, resources, (xs.len() as u32).div_ceil(64));
     (gpu.download(&y).unwrap(), gpu.download(&d).unwrap())
 }
 

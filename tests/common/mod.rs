@@ -150,3 +150,31 @@ pub fn gpu_with_limits(limit: impl FnOnce(wgpu::Limits) -> wgpu::Limits) -> GpuA
     .unwrap();
     GpuActivations::from_device(device, queue).unwrap()
 }
+
+/// Runs a kernel of the test's own, as an application would: `resources` bound at bindings
+/// 0, 1, … of `pipeline`'s group 0, `groups` workgroups, submitted on the crate's queue.
+pub fn dispatch(
+    gpu: &GpuActivations,
+    pipeline: &wgpu::ComputePipeline,
+    resources: Vec<wgpu::BindingResource>,
+    groups: u32,
+) {
+    let entries: Vec<wgpu::BindGroupEntry> = resources
+        .into_iter()
+        .enumerate()
+        .map(|(i, resource)| wgpu::BindGroupEntry { binding: i as u32, resource })
+        .collect();
+    let bind_group = gpu.device().create_bind_group(&wgpu::BindGroupDescriptor {
+        label: None,
+        layout: &pipeline.get_bind_group_layout(0),
+        entries: &entries,
+    });
+    let mut encoder = gpu.device().create_command_encoder(&Default::default());
+    {
+        let mut pass = encoder.begin_compute_pass(&Default::default());
+        pass.set_pipeline(pipeline);
+        pass.set_bind_group(0, &bind_group, &[]);
+        pass.dispatch_workgroups(groups, 1, 1);
+    }
+    gpu.queue().submit([encoder.finish()]);
+}
