@@ -46,6 +46,22 @@ fn non_default_parameters_match_the_reference() {
     }
 }
 
+/// The property test's find: softplus with β = 0.3527283 at x = −10.922174 measured 4.05 ULP
+/// (bound 4) while every step of its WGSL, emulated in f32, gives 2.05. The shader compiler had
+/// reassociated e^r = 1 + (r + r²P) into (1 + r) + r²P, rounding twice at full size;
+/// `exp_reduced` (numerics.wgsl) now holds the sum together. The 4,001 f32 values around that x,
+/// forward and backward, on the pipeline whose β is read at run time.
+#[test]
+fn the_exponential_is_rounded_once_where_the_compiler_would_round_twice() {
+    let gpu = gpu();
+    let x0 = -10.922174f32;
+    let xs: Vec<f32> =
+        (-2000..=2000).map(|d: i32| f32::from_bits((x0.to_bits() as i32 + d) as u32)).collect();
+    let gs = grads(xs.len(), 8);
+    let act = Activation::Softplus { beta: 0.3527283, threshold: 0.0 };
+    assert_matches_reference(&gpu, act, &xs, &gs);
+}
+
 #[test]
 fn every_length_including_vec4_tails() {
     let gpu = gpu();
