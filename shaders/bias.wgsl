@@ -96,8 +96,8 @@ fn bias_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation
 
 // y = f(x + b) for word `word` of the dispatch.
 fn biased_word(word: u32, b: Word) {
-    let x = load_x(params.start.x + word);
-    store_y(params.start.y + word, fwd_word(Word(biased4(x.lo, b.lo), biased4(x.hi, b.hi))));
+    let x = load_x(in_binding(params.start.x, word));
+    store_y(in_binding(params.start.y, word), fwd_word(Word(biased4(x.lo, b.lo), biased4(x.hi, b.hi))));
 }
 
 // The grid paths (BIAS_WORDS 3 and 4, chosen by the host for whole batches of at most

@@ -8,7 +8,7 @@
 fn convert(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) l: u32) {
     let i = grid_index(wid, l);
     if (i < params.n) {
-        store_y(params.start.y + i, load_x(params.start.x + i));
+        store_y(in_binding(params.start.y, i), load_x(in_binding(params.start.x, i)));
     }
 }
 

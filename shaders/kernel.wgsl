@@ -60,7 +60,7 @@ fn bwd_word(x: Word, g: Word) -> Word {
 fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) l: u32) {
     let i = grid_index(wid, l);
     if (i < params.n) {
-        store_y(params.start.y + i, fwd_word(load_x(params.start.x + i)));
+        store_y(in_binding(params.start.y, i), fwd_word(load_x(in_binding(params.start.x, i))));
     }
 }
 
@@ -68,8 +68,8 @@ fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_inde
 fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) l: u32) {
     let i = grid_index(wid, l);
     if (i < params.n) {
-        let g = load_g(params.start.z + i);
-        store_y(params.start.y + i, bwd_word(load_x(params.start.x + i), g));
+        let g = load_g(in_binding(params.start.z, i));
+        store_y(in_binding(params.start.y, i), bwd_word(load_x(in_binding(params.start.x, i)), g));
     }
 }
 
@@ -77,7 +77,7 @@ fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_ind
 fn forward_inplace(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) l: u32) {
     let i = grid_index(wid, l);
     if (i < params.n) {
-        let j = params.start.y + i;
+        let j = in_binding(params.start.y, i);
         store_y(j, fwd_word(load_y(j)));
     }
 }

@@ -19,6 +19,17 @@ struct Params {
 
 @group(0) @binding(0) var<uniform> params: Params;
 
+// Whether a tensor of the dispatch starts past the start of its binding (a view bound from an
+// aligned-down offset, params.start not all 0), set per pipeline by the host (Access::shifted in
+// src/runtime/pipeline.rs): the kernel for tensors that start where they are bound, the common
+// case, adds nothing to its indices (the additions cost GELU's backward 5 % on lavapipe).
+override SHIFTED: bool = true;
+
+// Word (or unit) i of a tensor that starts at `start` in its binding.
+fn in_binding(start: u32, i: u32) -> u32 {
+    return select(i, start + i, SHIFTED);
+}
+
 // The position of invocation l of workgroup wid in the grid (WG invocations per workgroup,
 // params.row workgroups per row): the word it moves in the word entry points, its unit (from
 // the first) in the element ones, so that neighbouring invocations touch neighbouring memory.

@@ -214,7 +214,8 @@ impl GpuActivations {
         let max_dim = self.limits.max_compute_workgroups_per_dimension;
         let wg = crate::runtime::pipeline::WORKGROUP;
         for piece in plan::plan(&operands, &self.plan_limits()) {
-            let access = Access { elements: piece.elements, aliased };
+            let shifted = !piece.elements && piece.start != [0, 0, 0];
+            let access = Access { elements: piece.elements, aliased, shifted };
             let bias_plan = ops.bias_plan(&piece, max_dim);
             let pipe = self.pipelines.get(&self.device, ops.key(act, access, bias_plan.words))?;
             let (gx, gy) = if piece.elements {

@@ -323,6 +323,11 @@ pub(crate) struct Access {
     pub elements: bool,
     /// The inputs share the output's wgpu buffer (bound `read_write`, see [`storage_source`]).
     pub aliased: bool,
+    /// A tensor of a word dispatch starts past the start of its binding (a view bound from an
+    /// aligned-down offset): the kernel adds `params.start` to its indices (`SHIFTED` in
+    /// `shaders/storage/params.wgsl`). Tensors that start where they are bound, the crate's own
+    /// among them, get the kernel without those additions.
+    pub shifted: bool,
 }
 
 impl Access {
@@ -333,7 +338,13 @@ impl Access {
 
     fn suffix(self) -> String {
         let el = if self.elements { "_el" } else { "" };
-        format!("{el}{}", if self.aliased { "_aliased" } else { "" })
+        let aliased = if self.aliased { "_aliased" } else { "" };
+        format!("{el}{aliased}{}", if self.shifted { "_shifted" } else { "" })
+    }
+
+    /// The pipeline constant this access sets.
+    fn constant(self) -> (&'static str, f64) {
+        ("SHIFTED", if self.shifted { 1.0 } else { 0.0 })
     }
 }
 
@@ -407,6 +418,7 @@ impl PipelineCache {
                 } else {
                     vec![]
                 };
+                constants.push(k.access.constant());
                 if let Direction::BiasForward(words) = k.direction {
                     constants.push(("BIAS_WORDS", words as u32 as f64));
                 }
@@ -420,7 +432,13 @@ impl PipelineCache {
             Key::Cast(from, to, access) => {
                 let label = format!("cast_{}_to_{}{}", from.name(), to.name(), access.suffix());
                 let source = cast_source(from, to, access.aliased);
-                compile(device, &label, source, &access.entry_point("convert"), &[])?
+                compile(
+                    device,
+                    &label,
+                    source,
+                    &access.entry_point("convert"),
+                    &[access.constant()],
+                )?
             }
         });
         let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
