@@ -34,9 +34,7 @@ fn gelu_half_square_exp(t: f32) -> Parts {
     let hi = -0.5 * (th * th);
     let lo = -0.5 * ((t - th) * (t + th));
     let kf = round((hi + lo) * LOG2E);
-    // The barrier (on the constant: computed once, not per element) keeps the compiler from
-    // merging kf LN2_HI and kf LN2_LO into kf ln 2, rounded.
-    let r = ((hi - kf * LN2_HI) - kf * opaque(LN2_LO)) + lo;
+    let r = minus_k_ln2(hi, kf) + lo;
     return Parts(gelu_expm1(r), i32(kf));
 }
 

@@ -70,12 +70,17 @@ def report(name, fn, a, b, n):
     return cs
 
 
+def _nodes(a, b, samples):
+    """Chebyshev nodes of [a, b]: where the fits below sample their targets."""
+    k = np.arange(samples)
+    return (a + b) / 2 + (b - a) / 2 * np.cos(np.pi * (k + 0.5) / samples)
+
+
 def lawson_poly(name, fn, a, b, n, scale=lambda x: 1.0, iters=300, samples=3000):
     """Polynomial of degree n in x (no change of variable) minimising the largest of
     |scale(x) (P(x) - fn(x))| / |fn(x)| on [a, b] by Lawson's reweighting; coefficients rounded
     to f32 (printed with the largest weighted error of the rounded ones, in units of 2^-24)."""
-    k = np.arange(samples)
-    xs = (a + b) / 2 + (b - a) / 2 * np.cos(np.pi * (k + 0.5) / samples)
+    xs = _nodes(a, b, samples)
     ys = np.array([float(fn(mp.mpf(x))) for x in xs])
     w0 = np.array([scale(x) for x in xs]) / np.abs(ys)
     basis = np.stack([xs**j for j in range(n + 1)], 1)
@@ -104,11 +109,6 @@ def Q(t):  # upper tail of the standard normal
 def mills(t):
     """Mills' ratio M(t) = Q(t) / phi(t)."""
     return Q(t) / phi(t)
-
-
-def _nodes(a, b, samples):
-    k = np.arange(samples)
-    return (a + b) / 2 + (b - a) / 2 * np.cos(np.pi * (k + 0.5) / samples)[::-1]
 
 
 def _lawson_rational(cols, rhs, ref, value, fixed, iters=60):
