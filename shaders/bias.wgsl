@@ -49,8 +49,8 @@ fn div_rem(n: u32, d: u32, magic: u32) -> vec2<u32> {
 // How a word finds its biases, set per pipeline by the host (BiasWords in pipeline.rs) so that
 // the compiled kernel keeps only its own path: 0 any layout, 1 the 8 elements share a channel
 // (spatial a multiple of 8, words aligned), 2 they are 8 consecutive channels (spatial 1,
-// channels a multiple of 8, words aligned); 3 and 4 are those two on a grid of their own
-// (bias_forward_grid below).
+// channels a multiple of 8, words aligned); 3 and 5 are the first on a grid of its own, in
+// blocks of two sizes, and 4 the second (bias_forward_rows and bias_forward_columns below).
 override BIAS_WORDS: u32 = 0u;
 
 // The biases of the 8 elements from e0.
@@ -100,46 +100,85 @@ fn biased_word(word: u32, b: Word) {
     store_y(in_binding(params.start.y, word), fwd_word(Word(biased4(x.lo, b.lo), biased4(x.hi, b.hi))));
 }
 
-// The grid paths (BIAS_WORDS 3 and 4, chosen by the host for whole batches of at most
+// The grid paths (BIAS_WORDS 3 to 5, chosen by the host for whole batches of at most
 // 4 * BIAS_UNIFORM_VEC4S channels) read a copy of the bias in a uniform buffer, and no channel is
-// divided out of an index: the grid says where a workgroup is. On a CPU adapter a storage
-// buffer is read lane by lane, one element at a time; a uniform buffer at an address that every
-// invocation shares is one load, and otherwise one vector gather. params.shape is
-// (C, words per row, rows).
-//   3: workgroup (block of a row, channel c, batch n) covers BIAS_GRID_WG words of row (n, c);
-//   4: workgroup (block of a row, group of BIAS_ROWS rows): each invocation moves its word
-//      (8 channels) of each of those rows, so the biases it loads serve BIAS_ROWS words. (A
-//      workgroup down one column of words, whose biases would be uniform, was 1.3-1.7 x
-//      slower: its invocations touch a different 4 KB row each.)
+// divided out of an index. On a CPU adapter a storage buffer is read lane by lane, one element
+// at a time; a uniform buffer at an address that every invocation shares is one load, and
+// otherwise one gather per element.
 @group(0) @binding(9) var<uniform> bias_u: array<vec4<f32>, BIAS_UNIFORM_VEC4S>;
 
+// BIAS_WORDS 5 and 3, rows of one channel: workgroup (block of a row, channel c, batch n)
+// covers a block of words of row (n, c) and reads one bias; params.shape is (C, words per row).
+// Blocks of WG words where rows fill them (a quarter as many workgroups to run as in blocks of
+// BIAS_GRID_WG: relu at 1.04-1.06 x the activation alone instead of 1.10-1.14 x), else of
+// BIAS_GRID_WG (BiasWords::WideChannelRows and ChannelRows, chosen by the host).
+@compute @workgroup_size(WG)
+fn bias_forward_rows_wide(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) l: u32) {
+    channel_row_word(wid, wid.x * WG + l);
+}
+
 @compute @workgroup_size(BIAS_GRID_WG)
-fn bias_forward_grid(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) l: u32) {
+fn bias_forward_rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) l: u32) {
+    channel_row_word(wid, wid.x * BIAS_GRID_WG + l);
+}
+
+// Word `position` of row (wid.z, wid.y), if the row has it.
+fn channel_row_word(wid: vec3<u32>, position: u32) {
     let channels = params.shape.x;
     let row_words = params.shape.y;
-    let position = wid.x * BIAS_GRID_WG + l;
-    if (position >= row_words) {
-        return;
-    }
-    if (BIAS_WORDS == 3u) {
+    if (position < row_words) {
         let v = vec4<f32>(bias_u[wid.y >> 2u][wid.y & 3u]);
         biased_word((wid.z * channels + wid.y) * row_words + position, Word(v, v));
-    } else {
-        // BIAS_ROWS (set by the host) words, written out: a loop would let the compiler hoist
-        // the activation's constants and spill them (see WORKGROUP in pipeline.rs).
-        const_assert BIAS_ROWS == 4u;
-        let b = Word(bias_u[2u * position], bias_u[2u * position + 1u]);
-        let row = BIAS_ROWS * wid.y;
-        let word = row * row_words + position;
-        biased_word(word, b);
-        if (row + 1u < params.shape.z) {
-            biased_word(word + row_words, b);
-        }
-        if (row + 2u < params.shape.z) {
-            biased_word(word + 2u * row_words, b);
-        }
-        if (row + 3u < params.shape.z) {
-            biased_word(word + 3u * row_words, b);
+    }
+}
+
+// BIAS_WORDS 4, a dense layer's (rows, C): invocation g of the grid moves a pair of words, 2p
+// and 2p + 1 (channels 16p to 16p + 15; the second word only when the row has it), of the
+// BIAS_ROWS rows from BIAS_ROWS * (g / pairs), p = g % pairs. It gathers its 16 biases once
+// for all those rows (one gather per element and row was 1.2-1.3 x the time of the activation
+// alone). The workgroup takes its rows one at a time, a barrier after each: a CPU adapter runs
+// a workgroup 8 invocations after another, each up to its next barrier, so each 8 go on along
+// a row from where the 8 before them stopped, as in the activation alone (without the
+// barriers each 8 walk their BIAS_ROWS rows, 4 KB apart, at once: 1.2-1.3 x; with one every 2
+// or 4 rows: 1.12-1.28 x; one word per invocation instead of two: 1.06-1.20 x). params.shape
+// is (rows, words per row, pairs per row, the magic number of pairs; see div_rem).
+@compute @workgroup_size(WG)
+fn bias_forward_columns(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) l: u32) {
+    let q = div_rem(grid_index(wid, l), params.shape.z, params.shape.w); // (group of rows, pair)
+    let word = 2u * q.y;
+    let b = array<Word, 2>(
+        Word(bias_u[2u * word], bias_u[2u * word + 1u]),
+        Word(bias_u[2u * word + 2u], bias_u[2u * word + 3u]),
+    );
+    let row = BIAS_ROWS * q.x;
+    // BIAS_ROWS (set by the host) rows, written out: a loop would let the compiler hoist the
+    // activation's constants and spill them (see WORKGROUP in pipeline.rs).
+    const_assert BIAS_ROWS == 8u;
+    biased_pair(row, word, b);
+    workgroupBarrier();
+    biased_pair(row + 1u, word, b);
+    workgroupBarrier();
+    biased_pair(row + 2u, word, b);
+    workgroupBarrier();
+    biased_pair(row + 3u, word, b);
+    workgroupBarrier();
+    biased_pair(row + 4u, word, b);
+    workgroupBarrier();
+    biased_pair(row + 5u, word, b);
+    workgroupBarrier();
+    biased_pair(row + 6u, word, b);
+    workgroupBarrier();
+    biased_pair(row + 7u, word, b);
+}
+
+// Words `word` and `word + 1` of row `row` of a dense layer, those that exist.
+fn biased_pair(row: u32, word: u32, b: array<Word, 2>) {
+    let row_words = params.shape.y;
+    if (row < params.shape.x) {
+        let w = row * row_words + word;
+        biased_word(w, b[0]);
+        if (word + 1u < row_words) {
+            biased_word(w + 1u, b[1]);
         }
     }
 }

@@ -186,7 +186,10 @@ pub fn bias_input(x: &[f32], bias: &[f32], channels: usize, spatial: usize) -> V
 
 /// The bias gradient of `act` after a per-channel bias, in float64: for each channel, the sum
 /// of `grad_out · f′(x + bias[c])` over its elements (the sum `x + bias[c]` rounded to f32, as
-/// [`bias_input`]), and the sum of those terms' magnitudes (the scale of a sum's rounding).
+/// [`bias_input`]), and the sum of those terms' magnitudes (the scale of a sum's rounding). A
+/// term near a zero of f′, where the backward pass is held to an absolute error instead
+/// ([`Bounds::backward_allowance`](crate::Bounds::backward_allowance)), counts at least 2¹⁸
+/// times that error, so that a bound of 2⁻¹⁸ of the magnitude includes each term's own.
 pub fn bias_grad(
     act: Activation,
     x: &[f32],
@@ -195,12 +198,13 @@ pub fn bias_grad(
     channels: usize,
     spatial: usize,
 ) -> (Vec<f64>, Vec<f64>) {
+    let bounds = act.bounds();
     let (mut sum, mut magnitude) = (vec![0.0; channels], vec![0.0; channels]);
     for (i, (&xb, &g)) in bias_input(x, bias, channels, spatial).iter().zip(grad_out).enumerate() {
         let term = backward_f64(act, xb as f64, g as f64);
         let c = (i / spatial) % channels;
         sum[c] += term;
-        magnitude[c] += term.abs();
+        magnitude[c] += term.abs().max(2f64.powi(18) * bounds.backward_allowance(xb, g));
     }
     (sum, magnitude)
 }

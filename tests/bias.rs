@@ -12,8 +12,10 @@ use gpu_activations::{Activation, DType, Error, GpuActivations, GpuBuffer, refer
 /// them every path a word takes to its biases (8 consecutive channels: S = 1 with C a multiple
 /// of 8; one channel: S a multiple of 8; any other layout) and the grid paths, which read the
 /// bias from a uniform buffer: rows of one channel (S = 512, and S = 448, whose rows end inside
-/// a workgroup), groups of rows of 8 channels (7 rows, the last group short; 4,096 channels,
-/// the uniform buffer full).
+/// a workgroup; S = 1,600, rows long enough for the wide workgroups, ending inside one), a dense layer's groups of 8 rows by pairs of words (7 rows, one short group;
+/// 4,096 channels, the uniform buffer full; 3 and 5 words, the last pair a single word;
+/// 20 rows, the last group short); past the uniform buffer (4,104 channels), 8 consecutive
+/// channels read from the bias itself.
 const SHAPES: &[(usize, usize, usize)] = &[
     (4, 5, 1),
     (2, 3, 16),
@@ -23,8 +25,11 @@ const SHAPES: &[(usize, usize, usize)] = &[
     (5, 24, 1),
     (3, 4, 512),
     (2, 3, 448),
+    (2, 3, 1600),
     (7, 512, 1),
     (9, 4096, 1),
+    (20, 40, 1),
+    (2, 4104, 1),
 ];
 
 fn upload(gpu: &GpuActivations, dtype: DType, v: &[f32]) -> GpuBuffer {

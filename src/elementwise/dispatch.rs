@@ -122,10 +122,12 @@ impl<'a> Operands<'a> {
         let dim = if uniform.is_some() { max_dim } else { 0 };
         let (words, grid) = BiasWords::choose(channels, spatial, piece.first, elements, dim);
         let shape = match words {
-            // (channels, words per row, rows)
-            BiasWords::ChannelRows => [channels, spatial / 8, 0, 0],
+            // (channels, words per row)
+            BiasWords::ChannelRows | BiasWords::WideChannelRows => [channels, spatial / 8, 0, 0],
+            // (rows, words per row, pairs of words per row, their magic number)
             BiasWords::ChannelColumns => {
-                [channels, channels / 8, (elements / channels as u64) as u32, 0]
+                let pairs = (channels / 8).div_ceil(2);
+                [(elements / channels as u64) as u32, channels / 8, pairs, magic(pairs)]
             }
             _ => [channels, spatial, magic(channels), magic(spatial)],
         };
@@ -226,7 +228,8 @@ impl GpuActivations {
             let [sx, sy, sz] = piece.start;
             let params = Params {
                 n: piece.n as u32,
-                row: gx,
+                // the dense bias path's own grid is laid out as grid_index reads it
+                row: bias_plan.grid.map_or(gx, |g| g[0]),
                 zero: 0,
                 count: piece.count as u32,
                 start: [sx, sy, sz, piece.first as u32],

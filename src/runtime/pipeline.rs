@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use crate::error::Error;
+use crate::rowwise::launch::grid_groups;
 use crate::runtime::dtype::DType;
 use crate::table::activation::Activation;
 
@@ -40,36 +41,43 @@ pub(crate) enum BiasWords {
     /// Spatial size 1 and a multiple of 8 channels, words at multiples of 8 elements: a word
     /// holds 8 consecutive channels.
     EightChannels = 2,
-    /// As `OneChannel`, on a grid of (block of a row, channel, batch): a workgroup's words are
-    /// all in one channel, so its invocations read one bias, from a uniform buffer.
+    /// As `OneChannel`, on a grid of (block of [`BIAS_GRID_WG`] words of a row, channel,
+    /// batch): a workgroup's words are all in one channel, so its invocations read one bias,
+    /// from a uniform buffer.
     ChannelRows = 3,
-    /// As `EightChannels`, on a grid of (block of a row, group of [`BIAS_ROWS`] rows): each
-    /// invocation moves the same 8 channels of each row of its group, reading their biases
+    /// Spatial size 1 and a multiple of 8 channels, on a grid of its own: each invocation moves
+    /// the same 16 channels (two words) of each of [`BIAS_ROWS`] rows, gathering their biases
     /// once, from a uniform buffer.
     ChannelColumns = 4,
+    /// As `ChannelRows`, on blocks of [`WORKGROUP`] words, for rows that fill them.
+    WideChannelRows = 5,
 }
 
-/// The most channels of the grid paths of the bias forward pass (`BiasWords::ChannelRows` and
-/// `ChannelColumns`), whose biases are copied to a uniform buffer: 16 KiB, the least binding
-/// size every device allows.
+/// The most channels of the grid paths of the bias forward pass (`BiasWords::ChannelRows`,
+/// `WideChannelRows` and `ChannelColumns`), whose biases are copied to a uniform buffer: 16 KiB,
+/// the least binding size every device allows.
 pub(crate) const UNIFORM_BIAS_CHANNELS: usize = 4096;
 
-/// Invocations per workgroup of the grid paths of the bias forward pass: a small block, so
-/// that short rows (or few of them) leave few invocations idle.
+/// Invocations per workgroup of the grid path of short rows of one channel
+/// (`BiasWords::ChannelRows`): a small block, so that they leave few invocations idle.
 pub(crate) const BIAS_GRID_WG: u32 = 64;
 
-/// Rows each invocation of the dense grid path (`BiasWords::ChannelColumns`) moves its word of,
-/// so that the biases it gathers serve that many words (shaders/bias.wgsl writes them out).
-pub(crate) const BIAS_ROWS: u32 = 4;
+/// Rows each invocation of the dense grid path (`BiasWords::ChannelColumns`, whose workgroups
+/// have [`WORKGROUP`] invocations) moves its two words of, so that the biases it gathers serve
+/// that many rows (shaders/bias.wgsl writes them out).
+pub(crate) const BIAS_ROWS: u32 = 8;
 
 impl BiasWords {
     /// The cheapest path valid for `channels`, `spatial` and a dispatch of the crate's own
     /// tensors (words from element 0 of their binding) covering `elements` elements from
     /// element `first`, with its workgroup grid when it needs its own. The grid paths read the
     /// bias from a uniform buffer, where a CPU adapter loads an address shared by a workgroup
-    /// once (not once per lane) and gathers the rest as vectors. They need whole batches, at
-    /// most [`UNIFORM_BIAS_CHANNELS`] channels, a grid within `max_dim` per dimension (0: no
-    /// uniform copy, no grid path), and words for at least 3/4 of their invocations.
+    /// once (not once per lane) and gathers the rest element by element. They need whole
+    /// batches, at most [`UNIFORM_BIAS_CHANNELS`] channels and a grid within `max_dim` per
+    /// dimension (0: no uniform copy, no grid path); rows of one channel also need words for
+    /// at least 3/4 of their invocations (in blocks of [`WORKGROUP`] words, else of
+    /// [`BIAS_GRID_WG`]). The dense path's grid is (x, y) as
+    /// [`grid_groups`] lays out the workgroups of a flat index.
     pub(crate) fn choose(
         channels: u32,
         spatial: u32,
@@ -79,8 +87,7 @@ impl BiasWords {
     ) -> (BiasWords, Option<[u32; 3]>) {
         let (c, s) = (channels as u64, spatial as u64);
         let batch = c * s;
-        let wg = BIAS_GRID_WG as u64;
-        let busy = |used: u64| used * 4 >= used.div_ceil(wg) * wg * 3;
+        let busy = |used: u64, wg: u64| used * 4 >= used.div_ceil(wg) * wg * 3;
         let grid = |g: [u64; 3]| {
             g.iter().all(|&d| (1..=max_dim as u64).contains(&d)).then(|| g.map(|d| d as u32))
         };
@@ -88,16 +95,22 @@ impl BiasWords {
             && c as usize <= UNIFORM_BIAS_CHANNELS
             && first % batch == 0
             && elements % batch == 0;
-        if whole && s % 8 == 0 && busy(s / 8) {
-            if let Some(g) = grid([(s / 8).div_ceil(wg), c, elements / batch]) {
-                return (BiasWords::ChannelRows, Some(g));
+        let rows = [
+            (BiasWords::WideChannelRows, WORKGROUP),
+            (BiasWords::ChannelRows, BIAS_GRID_WG as u64),
+        ];
+        for (words, wg) in rows {
+            if whole && s % 8 == 0 && busy(s / 8, wg) {
+                if let Some(g) = grid([(s / 8).div_ceil(wg), c, elements / batch]) {
+                    return (words, Some(g));
+                }
             }
         }
-        if whole && s == 1 && c % 8 == 0 && busy(c / 8) {
-            if let Some(g) =
-                grid([(c / 8).div_ceil(wg), (elements / c).div_ceil(BIAS_ROWS as u64), 1])
-            {
-                return (BiasWords::ChannelColumns, Some(g));
+        if whole && s == 1 && c % 8 == 0 && max_dim > 0 {
+            let invocations = (elements / c).div_ceil(BIAS_ROWS as u64) * (c / 8).div_ceil(2);
+            let (gx, gy) = grid_groups(invocations.div_ceil(WORKGROUP), max_dim);
+            if gy <= max_dim {
+                return (BiasWords::ChannelColumns, Some([gx, gy, 1]));
             }
         }
         let words = match (first % 8 == 0, spatial) {
@@ -106,11 +119,6 @@ impl BiasWords {
             _ => BiasWords::Any,
         };
         (words, None)
-    }
-
-    /// True for the paths on their own grid, which read the biases from a uniform buffer.
-    pub(crate) fn gridded(self) -> bool {
-        matches!(self, BiasWords::ChannelRows | BiasWords::ChannelColumns)
     }
 }
 
@@ -123,7 +131,9 @@ impl Direction {
             Direction::Forward => "forward",
             Direction::Backward => "backward",
             Direction::InPlace => "forward_inplace",
-            Direction::BiasForward(w) if w.gridded() => "bias_forward_grid",
+            Direction::BiasForward(BiasWords::ChannelRows) => "bias_forward_rows",
+            Direction::BiasForward(BiasWords::WideChannelRows) => "bias_forward_rows_wide",
+            Direction::BiasForward(BiasWords::ChannelColumns) => "bias_forward_columns",
             Direction::BiasForward(_) => "bias_forward",
             Direction::BiasBackward => "bias_backward",
         }
@@ -502,13 +512,19 @@ mod tests {
         let choose = |c: u32, s: u32, first: u64, n: u64| BiasWords::choose(c, s, first, n, 65_535);
         assert_eq!(choose(4, 512, 0, 3 * 4 * 512), (ChannelRows, Some([1, 4, 3])));
         assert_eq!(choose(3, 448, 0, 2 * 3 * 448), (ChannelRows, Some([1, 3, 2])));
-        assert_eq!(choose(64, 16_384, 0, 1 << 24), (ChannelRows, Some([32, 64, 16])));
-        assert_eq!(choose(512, 1, 0, 7 * 512), (ChannelColumns, Some([1, 2, 1])));
-        assert_eq!(choose(4096, 1, 0, 9 * 4096), (ChannelColumns, Some([8, 3, 1])));
-        assert_eq!(choose(1024, 1, 0, 1 << 24), (ChannelColumns, Some([2, 4096, 1])));
+        assert_eq!(choose(64, 16_384, 0, 1 << 24), (WideChannelRows, Some([8, 64, 16])));
+        assert_eq!(choose(3, 1600, 0, 2 * 3 * 1600), (WideChannelRows, Some([1, 3, 2])));
+        assert_eq!(choose(3, 1528, 0, 2 * 3 * 1528), (ChannelRows, Some([3, 3, 2])));
+        // dense: 8 rows by 32 pairs of words; 2 groups of rows by 256 pairs; 2,048 by 64; an odd
+        // number of words (20 rows: 3 groups by 3 pairs)
+        assert_eq!(choose(512, 1, 0, 7 * 512), (ChannelColumns, Some([1, 1, 1])));
+        assert_eq!(choose(4096, 1, 0, 9 * 4096), (ChannelColumns, Some([2, 1, 1])));
+        assert_eq!(choose(1024, 1, 0, 1 << 24), (ChannelColumns, Some([512, 1, 1])));
+        assert_eq!(choose(40, 1, 0, 20 * 40), (ChannelColumns, Some([1, 1, 1])));
+        let few = BiasWords::choose(1024, 1, 0, 1 << 24, 300);
+        assert_eq!(few, (ChannelColumns, Some([300, 2, 1])));
         // too few words per row or block of them, too many channels, part of a batch
         assert_eq!(choose(3, 16, 0, 96), (OneChannel, None));
-        assert_eq!(choose(24, 1, 0, 120), (EightChannels, None));
         assert_eq!(choose(8192, 1, 0, 2 * 8192), (EightChannels, None));
         assert_eq!(choose(4, 512, 512, 3 * 4 * 512), (OneChannel, None));
         assert_eq!(choose(4, 512, 0, 3 * 4 * 512 - 8), (OneChannel, None));

@@ -97,11 +97,22 @@ impl Bounds {
         if got == 0.0 && grad_out != 0.0 && grad_out.abs() < f32::MIN_POSITIVE {
             return true;
         }
+        got.is_finite() && (got as f64 - want).abs() <= self.backward_allowance(x, grad_out)
+    }
+
+    /// The absolute error the backward pass may have at `x` for `grad_out` besides its ULP
+    /// bound: 2⁻²³·|grad_out| within 1/8 of [`backward_zero`](Self::backward_zero), else 0.
+    ///
+    /// ```
+    /// use gpu_activations::Activation;
+    /// let gelu = Activation::Gelu.bounds();
+    /// assert_eq!(gelu.backward_allowance(-0.75, 2.0), 2f64.powi(-22));
+    /// assert_eq!(gelu.backward_allowance(1.0, 2.0), 0.0);
+    /// ```
+    pub fn backward_allowance(&self, x: f32, grad_out: f32) -> f64 {
         match self.backward_zero {
-            Some(x0) if (x as f64 - x0).abs() <= 0.125 && got.is_finite() => {
-                (got as f64 - want).abs() <= 2f64.powi(-23) * (grad_out as f64).abs()
-            }
-            _ => false,
+            Some(x0) if (x as f64 - x0).abs() <= 0.125 => 2f64.powi(-23) * (grad_out as f64).abs(),
+            _ => 0.0,
         }
     }
 }
