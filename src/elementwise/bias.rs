@@ -100,7 +100,9 @@ impl GpuActivations {
     /// pass) and `grad_bias[c]` the sum of `grad_x` over channel c. One pass over the data:
     /// each workgroup writes its block's `grad_x` and sums it; the blocks' sums are added per
     /// channel (the sum within 2⁻¹⁸ of the sum of its terms' magnitudes, as PReLU's weight
-    /// gradient). `grad_out` has the length and storage type of `x`.
+    /// gradient; a term near a zero of f′ counts as at least 2¹⁸ times its own allowance,
+    /// [`Bounds::backward_allowance`](crate::Bounds::backward_allowance)). `grad_out` has the
+    /// length and storage type of `x`.
     ///
     /// ```
     /// use gpu_activations::Activation;
