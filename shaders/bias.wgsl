@@ -151,8 +151,8 @@ fn bias_forward_columns(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_in
         Word(bias_u[2u * word + 2u], bias_u[2u * word + 3u]),
     );
     let row = BIAS_ROWS * q.x;
-    // BIAS_ROWS (set by the host) rows, written out: a loop would let the compiler hoist the
-    // activation's constants and spill them (see WORKGROUP in pipeline.rs).
+    // BIAS_ROWS (set by the host) rows, written out: the same rows in a loop, a barrier in
+    // each turn, ran at 1.24-1.42 x the activation alone (relu 1.40-1.42) against 0.96-1.08 x.
     const_assert BIAS_ROWS == 8u;
     biased_pair(row, word, b);
     workgroupBarrier();
